@@ -1,0 +1,34 @@
+# Two entry points (see README): `make build` builds the graph from the corpus, `make test` runs the tests.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+CORPUS ?= ../shared/corpus
+OUT    ?= out
+STAMP  := $(VENV)/.installed
+
+.PHONY: build test lint docs clean bench
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+build: $(STAMP)
+	$(BIN)/gbakg build --corpus $(CORPUS) --out $(OUT)
+
+lint: $(STAMP)
+	$(BIN)/ruff check gbakg tests benchmarks
+	$(BIN)/mypy gbakg
+
+test: lint
+	$(BIN)/pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_build.py --corpus $(CORPUS)
+
+docs: $(STAMP)
+	$(BIN)/python -m gbakg.docs --out docs
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache .mypy_cache .ruff_cache

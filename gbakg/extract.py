@@ -1,0 +1,491 @@
+"""Extract entities and links from records: cases and news measures → :class:`MeasureFacts`.
+
+Input: records from :mod:`gbakg.read` and the :class:`~gbakg.vocab.Vocabulary`. Output: one
+``MeasureFacts`` per measure (sub-measures as parts), each fact with the evidence span it came from.
+Implements the Measure, AlignmentLink, Outcome and DatedEvent sections of the ontology.
+
+Every cue comes from the vocabulary data. The only literals here are the grammar of Chinese
+figures and dates (digits, 年/月/日, 截至) and of titles (《…》, 以下简称).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import replace
+from collections.abc import Iterable, Iterator
+from decimal import Decimal, InvalidOperation
+
+from .layout import Located, relocate
+from .models import (
+    AgencyMention,
+    Case,
+    DateFact,
+    Document,
+    DocumentRecords,
+    Field,
+    Finding,
+    InstrumentMention,
+    LinkFact,
+    MeasureFacts,
+    Mention,
+    NewsMeasure,
+    OutcomeFact,
+    Severity,
+)
+from .namespaces import ID
+from .vocab import Concept, Vocabulary
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+SENTENCE_END = "。！？"
+CLAUSE_END = "，。；：！？、"
+INSTRUMENT = re.compile(r"《([^《》]{2,80})》")
+ABBREVIATION = re.compile(r"[（(]\s*以下简称\s*[《“\"]([^》”\"]{1,30})[》”\"]\s*[)）]")
+QUOTED = re.compile(r"“([^“”]{2,16})”")
+FULL_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+MONTH_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(底|初|末|中旬|上旬|下旬)?")
+YEAR_DATE = re.compile(r"(?<![\d.])(\d{4})\s*年\s*(底|初|末|上半年|下半年)?(?![\d度])")
+AS_OF = re.compile(r"截[至止]")
+NUMBER = r"\d+(?:\.\d+)?"
+
+STATE = str(ID["jurisdiction/china"])
+MAINLAND = str(ID["jurisdiction/mainland"])
+SARS = (str(ID["jurisdiction/hong-kong"]), str(ID["jurisdiction/macao"]))
+
+
+class Extractor:
+    """Extraction rules compiled from a vocabulary."""
+
+    def __init__(self, vocab: Vocabulary):
+        self.vocab = vocab
+        units = sorted(vocab.units, key=lambda u: (-len(u), u))
+        mults = sorted(vocab.multipliers, key=lambda u: (-len(u), u))
+        pre = sorted((q for q in vocab.prefix_qualifiers if q not in ("累计", "共计", "总计")),
+                     key=lambda u: (-len(u), u))
+        suf_after_number = sorted((q for q in vocab.suffix_qualifiers if len(q) == 1), key=lambda u: u)
+        suf_after_unit = sorted((q for q in vocab.suffix_qualifiers if len(q) > 1), key=lambda u: (-len(u), u))
+        self.figure_re = re.compile(
+            rf"(?P<pre>{_alt(pre)})?\s*(?<![\d.A-Za-z])(?P<num>{NUMBER})\s*(?P<mult>{_alt(mults)})?"
+            rf"(?P<suf>{_alt(suf_after_number)})?\s*(?P<unit>{_alt(units)})(?P<post>{_alt(suf_after_unit)})?"
+        )
+        self.cumulative = {q: c for q, c in vocab.prefix_qualifiers.items() if len(q) >= 2 and c.endswith("cumulative")}
+        self.parents = _parents(vocab)
+
+    # --- measures ---------------------------------------------------------------------------------
+
+    def case_facts(self, doc: Document, case: Case, abbreviations: dict[str, str]) -> MeasureFacts:
+        """Facts about the measure a case describes."""
+        title = relocate(doc.text, case.title) if case.title else Located("", _empty())
+        body = relocate(doc.text, case.body)
+        submitted = tuple(self.resolve_unit(u, k) for k, u in enumerate(case.units, start=1))
+        facts = self.measure_facts(case.key, case.title or case.heading, [title, body], abbreviations,
+                                   submitted)
+        parts = []
+        for sub in case.sub_measures:
+            loc = relocate(doc.text, sub.text)
+            parts.append(MeasureFacts(
+                key=f"{case.key}-s{sub.ordinal}",
+                label=sub.text,
+                jurisdictions=self.jurisdictions([loc], ()),
+                mechanisms=self.concepts(self.vocab.mechanisms, [loc], min_count=1),
+                instruments=tuple(self.instruments([loc], abbreviations)),
+            ))
+        return _with_parts(facts, tuple(parts))
+
+    def news_facts(self, doc: Document, measure: NewsMeasure, abbreviations: dict[str, str]) -> MeasureFacts:
+        loc = relocate(doc.text, measure.text)
+        first = _first_sentence(loc)
+        return self.measure_facts(measure.key, first, [loc], abbreviations, ())
+
+    def measure_facts(self, key: str, label: Field, texts: list[Located], abbreviations: dict[str, str],
+                      submitted: tuple[AgencyMention, ...]) -> MeasureFacts:
+        agencies = list(submitted)
+        seen = {a.key for a in submitted}
+        for loc in texts:
+            for s, e, iri in self.vocab.agency_matches(loc.text):
+                if iri not in seen:
+                    seen.add(iri)
+                    agencies.append(AgencyMention(iri, self.vocab.agencies[iri].name, loc.field(s, e), True))
+        instruments = tuple(self.instruments(texts, abbreviations))
+        links = self.links(texts, agencies, instruments)
+        return MeasureFacts(
+            key=key,
+            label=label,
+            jurisdictions=self.jurisdictions(texts, agencies),
+            agencies=tuple(agencies),
+            instruments=instruments,
+            mechanisms=self.concepts(self.vocab.mechanisms, texts, min_count=1),
+            flows=self.concepts(self.vocab.flows, texts),
+            domains=self.concepts(self.vocab.domains, texts),
+            initiatives=self.initiatives(texts),
+            links=links,
+            outcomes=tuple(o for loc in texts[1:] or texts for o in self.outcomes(loc)),
+            dates=tuple(d for loc in texts[1:] or texts for d in self.dates(loc)),
+        )
+
+    # --- agencies ---------------------------------------------------------------------------------
+
+    def resolve_unit(self, unit: Field, position: int) -> AgencyMention:
+        """A submitting unit resolved to the registry, or minted (and flagged) when unknown."""
+        iri = self.vocab.resolve_agency(unit.text)
+        if iri:
+            return AgencyMention(iri, self.vocab.agencies[iri].name, unit, True, position)
+        return AgencyMention(mint_agency(unit.text), unit.text, unit, False, position)
+
+    # --- jurisdictions ----------------------------------------------------------------------------
+
+    def jurisdiction_hits(self, loc: Located) -> Iterator[tuple[str, Field]]:
+        masked = self.vocab.mask_agencies(loc.text)
+        for m in self.vocab.jurisdiction_matches(masked):
+            for target in m.targets:
+                if target != STATE:
+                    yield target, loc.field(m.start, m.end)
+
+    def jurisdictions(self, texts: Iterable[Located], agencies: Iterable[AgencyMention]) -> tuple[Mention, ...]:
+        """Every jurisdiction the texts involve: named directly or compactly, or as the home of a party."""
+        found: dict[str, Field] = {}
+        for loc in texts:
+            for target, ev in self.jurisdiction_hits(loc):
+                found.setdefault(target, ev)
+        for a in agencies:
+            info = self.vocab.agencies.get(a.key)
+            if info and info.jurisdiction and info.jurisdiction != STATE:
+                found.setdefault(info.jurisdiction, a.evidence)
+        return tuple(Mention(k, v) for k, v in sorted(found.items()))
+
+    # --- instruments ------------------------------------------------------------------------------
+
+    def instruments(self, texts: Iterable[Located], abbreviations: dict[str, str]) -> Iterator[InstrumentMention]:
+        seen: set[str] = set()
+        for loc in texts:
+            for m in INSTRUMENT.finditer(loc.text):
+                raw = re.sub(r"\s+", "", m.group(1))
+                title = abbreviations.get(raw, raw)
+                key = instrument_key(title)
+                if key in seen:
+                    continue
+                seen.add(key)
+                abbr = next((a for a, t in abbreviations.items() if t == title), None)
+                yield InstrumentMention(key, title, self.vocab.instrument_type(title), abbr, loc.field(m.start(), m.end()))
+
+    # --- concepts and links -----------------------------------------------------------------------
+
+    def concepts(self, concepts: Iterable[Concept], texts: list[Located], min_count: int = 2) -> tuple[Mention, ...]:
+        """Concepts whose cues occur in the title, or at least ``min_count`` times in the body."""
+        out = []
+        for c in concepts:
+            hits: list[tuple[Located, re.Match[str]]] = [(loc, m) for loc in texts for m in c.finditer(loc.text)]
+            in_title = any(loc is texts[0] for loc, _ in hits) and len(texts) > 1
+            if hits and (in_title or len(hits) >= min_count):
+                loc, m = min(hits, key=lambda h: (texts.index(h[0]), h[1].start()))
+                out.append(Mention(c.iri, _sentence(loc, m.start(), m.end())))
+        return tuple(sorted(out, key=lambda x: x.key))
+
+    def links(self, texts: list[Located], agencies: list[AgencyMention],
+              instruments: tuple[InstrumentMention, ...]) -> tuple[LinkFact, ...]:
+        """Alignment links: one per mechanism class and party set, parties from the cue's sentence,
+        falling back to its paragraph, the title and the whole measure."""
+        title_parties = self._parties(texts[0]) if len(texts) > 1 else set()
+        measure_parties = set().union(*(self._parties(t) for t in texts))
+        found: dict[tuple[str, str | None], list[tuple[set[str], bool, LinkFact]]] = {}
+        for c in self.vocab.mechanisms:
+            if not c.link_class:
+                continue
+            for loc in texts:
+                for m in c.finditer(loc.text):
+                    s0, s1 = _sentence_bounds(loc.text, m.start(), m.end())
+                    sentence = loc.sub(s0, s1)
+                    if any(x in sentence.text for x in self.vocab.external_cues):
+                        continue
+                    parties = self._parties(sentence)
+                    own = len(parties) >= 2
+                    for fallback in (title_parties, measure_parties):
+                        if len(parties) < 2:
+                            parties = parties | fallback
+                    if not parties:
+                        continue
+                    ev = loc.field(s0, s1)
+                    fact = LinkFact(
+                        link_class=c.link_class, mechanism=c.iri, direction=c.direction, parties=(),
+                        recognizer=None, recognized=None,
+                        subject=_subject(loc.text, s0, m.start(), self.vocab) or None,
+                        agencies=tuple(sorted({a.key for a in agencies if ev.start <= a.evidence.start < ev.end})),
+                        instruments=tuple(sorted({i.key for i in instruments if ev.start <= i.evidence.start < ev.end})),
+                        evidence=ev,
+                    )
+                    found.setdefault((c.link_class, c.direction), []).append((parties, own, fact))
+        links = []
+        for (_link_class, direction), hits in found.items():
+            parties = self._most_specific(set().union(*(h[0] for h in hits)))
+            best = next((h[2] for h in hits if h[1]), hits[0][2])
+            subject = best.subject or next((h[2].subject for h in hits if h[2].subject), None)
+            recognizer = recognized = None
+            if direction and direction.endswith("unilateral") and best.link_class.endswith("Recognition"):
+                home = sorted(p for p in parties if p not in SARS)
+                away = sorted(p for p in parties if p in SARS)
+                if home and away:
+                    recognizer, recognized = home[0], away[0]
+            links.append(replace(best, parties=tuple(sorted(parties)), recognizer=recognizer,
+                                 recognized=recognized, subject=subject,
+                                 agencies=tuple(sorted({a for h in hits for a in h[2].agencies})),
+                                 instruments=tuple(sorted({i for h in hits for i in h[2].instruments}))))
+        return tuple(sorted(links, key=lambda x: (x.evidence.start, x.link_class)))
+
+    def _parties(self, loc: Located) -> set[str]:
+        return {t for t, _ in self.jurisdiction_hits(loc)}
+
+    def _most_specific(self, parties: set[str]) -> set[str]:
+        """Drop a jurisdiction when one inside it is also a party (深圳 with 广东 → 深圳)."""
+        return {p for p in parties if not any(p in self.parents.get(q, ()) for q in parties if q != p)}
+
+    # --- initiatives, outcomes, dates -------------------------------------------------------------
+
+    def initiatives(self, texts: list[Located]) -> tuple[Field, ...]:
+        """Quoted names in the title, and quoted names the body repeats."""
+        out: dict[str, Field] = {}
+        for idx, loc in enumerate(texts):
+            counts: dict[str, int] = {}
+            for m in QUOTED.finditer(loc.text):
+                counts[m.group(1)] = counts.get(m.group(1), 0) + 1
+            for m in QUOTED.finditer(loc.text):
+                name = m.group(1)
+                if (idx == 0 and len(texts) > 1) or counts[name] >= 2:
+                    out.setdefault(name, loc.field(m.start(1), m.end(1)))
+        return tuple(out[k] for k in sorted(out))
+
+    def outcomes(self, loc: Located) -> Iterator[OutcomeFact]:
+        masked = _mask(loc.text, [INSTRUMENT, FULL_DATE, MONTH_DATE, YEAR_DATE, QUOTED])
+        for m in self.figure_re.finditer(masked):
+            if m.start("num") > 0 and masked[m.start("num") - 1] in "第":
+                continue
+            try:
+                value = Decimal(m.group("num"))
+            except InvalidOperation:
+                continue
+            unit_text = (m.group("mult") or "") + m.group("unit")
+            c0, c1 = _clause_bounds(loc.text, m.start(), m.end())
+            qualifiers = [q for q in (m.group("pre"), m.group("suf"), m.group("post")) if q]
+            before = loc.text[c0:m.start()]
+            qualifiers += [q for q in self.cumulative if q in before]
+            kind = self._figure_kind(m.group("unit"), loc.text[max(c0, m.start() - 14):m.start()])
+            as_of, as_of_type = self._as_of(loc.text, m.start())
+            qual_concepts = sorted({(self.vocab.prefix_qualifiers | self.vocab.suffix_qualifiers)[q] for q in qualifiers})
+            yield OutcomeFact(
+                value=value,
+                value_text=m.group("num"),
+                unit=unit_text,
+                unit_concept=self.vocab.units.get(m.group("unit")),
+                multiplier=self.vocab.multipliers.get(m.group("mult") or ""),
+                qualifiers=tuple(qualifiers),
+                qualifier_concepts=tuple(qual_concepts),
+                kind=kind,
+                counts=loc.text[c0:c1].strip(),
+                as_of=as_of,
+                as_of_type=as_of_type,
+                evidence=loc.field(m.start(), m.end()),
+            )
+
+    def _figure_kind(self, unit: str, before: str) -> str:
+        for c in self.vocab.figure_kinds:
+            if any(cue in before for cue in c.cues):
+                return c.iri
+        kind = self.vocab.figure_unit_kind.get(unit)
+        if kind is None:
+            kind = next((k for u, k in self.vocab.figure_unit_kind.items() if unit.endswith(u)), None)
+        return kind or str(ID["figure-kind/count"])
+
+    def _as_of(self, text: str, pos: int) -> tuple[str | None, str | None]:
+        """The date of the governing 截至 phrase in the sentence before ``pos``, else the nearest date
+        before it in the sentence, else the year the sentence names."""
+        s0, s1 = _sentence_bounds(text, pos, pos)
+        before = text[s0:pos]
+        dates = [(d, t, a.start()) for a in _dates_in(before) for d, t in [a.value]]
+        governing = [x for x in dates if AS_OF.search(before[max(0, x[2] - 4):x[2]])]
+        if governing:
+            return governing[-1][0], governing[-1][1]
+        if dates:
+            return dates[-1][0], dates[-1][1]
+        rest = [a.value for a in _dates_in(text[s0:s1])]
+        return rest[0] if rest else (None, None)
+
+    def dates(self, loc: Located) -> Iterator[DateFact]:
+        masked = _mask(loc.text, [INSTRUMENT])
+        for d in _dates_in(masked):
+            value, datatype = d.value
+            s0, s1 = _sentence_bounds(loc.text, d.start(), d.end())
+            yield DateFact(value, datatype, d.qualifier, loc.text[s0:s1].strip(), loc.field(d.start(), d.end()))
+
+
+# --- helpers --------------------------------------------------------------------------------------
+
+
+class _DateMatch:
+    def __init__(self, m: re.Match[str], value: tuple[str, str], qualifier: str | None):
+        self.m = m
+        self.value = value
+        self.qualifier = qualifier
+
+    def start(self) -> int:
+        return self.m.start()
+
+    def end(self) -> int:
+        return self.m.end()
+
+
+def _dates_in(text: str) -> list[_DateMatch]:
+    """Full, month and year dates, most precise first, non-overlapping, in text order."""
+    taken: list[tuple[int, int]] = []
+    out: list[_DateMatch] = []
+    for rx, kind in ((FULL_DATE, "date"), (MONTH_DATE, "gYearMonth"), (YEAR_DATE, "gYear")):
+        for m in rx.finditer(text):
+            if any(s < m.end() and m.start() < e for s, e in taken):
+                continue
+            y = int(m.group(1))
+            if not 1900 <= y <= 2100:
+                continue
+            if kind == "date":
+                mo, da = int(m.group(2)), int(m.group(3))
+                if not (1 <= mo <= 12 and 1 <= da <= 31):
+                    continue
+                value, qual = f"{y:04d}-{mo:02d}-{da:02d}", None
+            elif kind == "gYearMonth":
+                mo = int(m.group(2))
+                if not 1 <= mo <= 12:
+                    continue
+                value, qual = f"{y:04d}-{mo:02d}", m.group(3)
+            else:
+                value, qual = f"{y:04d}", m.group(2)
+            taken.append((m.start(), m.end()))
+            out.append(_DateMatch(m, (value, XSD + kind), qual))
+    return sorted(out, key=lambda d: d.start())
+
+
+def _alt(options: Iterable[str]) -> str:
+    opts = list(options)
+    return "|".join(re.escape(o) for o in opts) if opts else "(?!x)x"
+
+
+def _mask(text: str, patterns: list[re.Pattern[str]]) -> str:
+    chars = list(text)
+    for p in patterns:
+        for m in p.finditer(text):
+            for k in range(m.start(), m.end()):
+                chars[k] = "\u3000"
+    return "".join(chars)
+
+
+def _sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    s = max((text.rfind(c, 0, start) for c in SENTENCE_END), default=-1) + 1
+    ends = [i for i in (text.find(c, end) for c in SENTENCE_END) if i >= 0]
+    e = min(ends) + 1 if ends else len(text)
+    while s < e and text[s].isspace():
+        s += 1
+    return s, e
+
+
+def _clause_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    s = max((text.rfind(c, 0, start) for c in CLAUSE_END), default=-1) + 1
+    ends = [i for i in (text.find(c, end) for c in CLAUSE_END) if i >= 0]
+    return s, (min(ends) if ends else len(text))
+
+
+def _sentence(loc: Located, start: int, end: int) -> Field:
+    s, e = _sentence_bounds(loc.text, start, end)
+    return loc.field(s, e)
+
+
+def _first_sentence(loc: Located) -> Field:
+    s, e = _sentence_bounds(loc.text, 0, 0)
+    return loc.field(s, min(e, s + 80))
+
+
+_SUBJECT_TRIM = re.compile(r"^(?:[一二三四五六七八九十]+是|实现|推动|推进|开展|建立|探索|实施|创新|促进|完成|与|和|及|的|在|对|将|以)+|(?:实现|的|和|及|与|等)+$")
+
+
+def _subject(text: str, sentence_start: int, cue_start: int, vocab: Vocabulary) -> str:
+    """The thing aligned: the words before the cue in its clause, without place names."""
+    c0 = max((text.rfind(c, sentence_start, cue_start) for c in CLAUSE_END), default=-1) + 1
+    c0 = max(c0, sentence_start)
+    phrase = text[c0:cue_start]
+    for m in sorted(vocab.jurisdiction_matches(phrase), key=lambda x: -x.start):
+        phrase = phrase[: m.start] + phrase[m.end:]
+    phrase = re.sub(r"[“”\"'《》\s]", "", phrase)
+    phrase = re.sub(r"(?:三地|两地|双方|各方)", "", phrase)
+    prev = None
+    while prev != phrase:
+        prev = phrase
+        phrase = _SUBJECT_TRIM.sub("", phrase)
+    return phrase if 2 <= len(phrase) <= 30 else ""
+
+
+def _parents(vocab: Vocabulary) -> dict[str, set[str]]:
+    from .namespaces import GBA  # local: avoid a cycle at import time
+
+    direct: dict[str, set[str]] = {}
+    for s, o in vocab.graph.subject_objects(GBA.partOf):
+        direct.setdefault(str(s), set()).add(str(o))
+    closure: dict[str, set[str]] = {}
+    for j in vocab.jurisdictions:
+        seen: set[str] = set()
+        stack = list(direct.get(j, ()))
+        while stack:
+            p = stack.pop()
+            if p not in seen:
+                seen.add(p)
+                stack.extend(direct.get(p, ()))
+        closure[j] = seen
+    return closure
+
+
+def _empty():  # an empty offsets array
+    from array import array
+
+    return array("l")
+
+
+def _with_parts(facts: MeasureFacts, parts: tuple[MeasureFacts, ...]) -> MeasureFacts:
+    return replace(facts, parts=parts)
+
+
+def mint_agency(name: str) -> str:
+    """A stable IRI for a body not in the registry, from its name."""
+    digest = hashlib.sha1(re.sub(r"\s+", "", name).encode("utf-8")).hexdigest()[:10]
+    return str(ID[f"agency/x-{digest}"])
+
+
+def instrument_key(title: str) -> str:
+    """A stable IRI for an instrument, from its normalised title."""
+    norm = re.sub(r"\s+", "", title)
+    return str(ID[f"instrument/{hashlib.sha1(norm.encode('utf-8')).hexdigest()[:12]}"])
+
+
+def document_abbreviations(doc: Document) -> dict[str, str]:
+    """Abbreviations a document defines for instruments: 《X》（以下简称《Y》） maps Y → X."""
+    out: dict[str, str] = {}
+    text = re.sub(r"\s+", "", doc.text)
+    for m in ABBREVIATION.finditer(text):
+        head = text[: m.start()]
+        titles = list(INSTRUMENT.finditer(head[-120:]))
+        if titles:
+            out[m.group(1)] = titles[-1].group(1)
+    return out
+
+
+def extract_document(records: DocumentRecords, vocab: Vocabulary) -> tuple[list[MeasureFacts], list[Finding]]:
+    """Facts for every case and news measure of a document, and findings about what was not understood."""
+    ex = Extractor(vocab)
+    doc = records.document
+    abbreviations = document_abbreviations(doc)
+    facts: list[MeasureFacts] = []
+    findings: list[Finding] = []
+    for case in records.cases:
+        f = ex.case_facts(doc, case, abbreviations)
+        facts.append(f)
+        for a in f.agencies:
+            if not a.known:
+                findings.append(Finding("unknown-agency", f"submitting unit '{a.name}' of case {case.key} is not "
+                                        "in the agency registry; minted as a new agency for review",
+                                        Severity.WARNING, str(doc.path), subject=case.key))
+    for nm in records.news_measures:
+        facts.append(ex.news_facts(doc, nm, abbreviations))
+    return facts, findings

@@ -1,0 +1,272 @@
+"""Records that flow between the pipeline stages: frozen dataclasses and enums for closed sets.
+
+Every field taken from a document is a :class:`Field`: the layout-cleaned text plus the character
+offsets ``[start, end)`` of its source in the decoded document text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from enum import Enum
+from pathlib import Path
+
+
+class DocumentKind(str, Enum):
+    CASE_BATCH = "case-batch"
+    WORK_PLAN = "work-plan"
+    NEWS = "news"
+
+
+class Severity(str, Enum):
+    """SHACL severities, also used for reader findings."""
+
+    VIOLATION = "Violation"
+    WARNING = "Warning"
+    INFO = "Info"
+
+
+@dataclass(frozen=True)
+class Field:
+    """A value read from a document: ``text`` is the source ``[start, end)`` with layout noise removed."""
+
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class DocumentMeta:
+    """What the manifest (or, failing it, the text) says about a document."""
+
+    file: str
+    kind: DocumentKind | None
+    batch: int | None = None
+    title: str | None = None
+    publisher: tuple[str, ...] = ()
+    announced: date | None = None
+    issued: str | None = None
+    language: str | None = None
+    cases: int | None = None
+    categories: tuple[tuple[str, int], ...] = ()
+    in_manifest: bool = True
+
+
+@dataclass(frozen=True)
+class Document:
+    """A decoded source document. ``text`` is the exact decoded text (BOM removed) offsets refer to."""
+
+    path: Path
+    meta: DocumentMeta
+    text: str
+    encoding: str
+    sha256: str
+    byte_size: int
+
+    @property
+    def key(self) -> str:
+        """The stable key of the document: its file name without extension."""
+        return self.path.stem
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something the reader or extractor could not read or understand, kept for the quality report."""
+
+    code: str
+    message: str
+    severity: Severity
+    path: str
+    line: int | None = None
+    column: int | None = None
+    subject: str | None = None
+
+    def __str__(self) -> str:
+        where = self.path
+        if self.line is not None:
+            where += f":{self.line}" + (f":{self.column}" if self.column is not None else "")
+        return f"{where}: {self.severity.value.lower()}: {self.message} [{self.code}]"
+
+
+@dataclass(frozen=True)
+class SubMeasure:
+    ordinal: int
+    marker: str
+    text: Field
+
+
+@dataclass(frozen=True)
+class Case:
+    """One typical case of a batch."""
+
+    document: str
+    batch: int
+    number: int
+    heading: Field
+    title: Field | None
+    units: tuple[Field, ...]
+    body: Field
+    paragraphs: tuple[Field, ...]
+    sub_measures: tuple[SubMeasure, ...]
+    results: Field | None
+
+    @property
+    def key(self) -> str:
+        return f"b{self.batch}-{self.number:02d}"
+
+
+@dataclass(frozen=True)
+class PlanSection:
+    number: str
+    title: Field
+    parent: str | None
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    document: str
+    number: int
+    section: str
+    text: Field
+    normalised: str
+
+
+@dataclass(frozen=True)
+class Article:
+    ordinal: int
+    title: Field
+    body: Field
+    relevant: bool
+
+
+@dataclass(frozen=True)
+class NewsMeasure:
+    document: str
+    batch: int | None
+    article: int
+    ordinal: int
+    text: Field
+
+    @property
+    def key(self) -> str:
+        return f"news-{self.document[:12]}-{self.ordinal:02d}"
+
+
+Record = Case | PlanSection | PlanItem | Article | NewsMeasure
+
+
+@dataclass(frozen=True)
+class DocumentRecords:
+    """Everything read from one document, including what could not be read."""
+
+    document: Document
+    cases: tuple[Case, ...] = ()
+    plan_title: Field | None = None
+    plan_sections: tuple[PlanSection, ...] = ()
+    plan_items: tuple[PlanItem, ...] = ()
+    articles: tuple[Article, ...] = ()
+    news_measures: tuple[NewsMeasure, ...] = ()
+    findings: tuple[Finding, ...] = ()
+
+    def records(self) -> tuple[Record, ...]:
+        return (*self.cases, *self.plan_sections, *self.plan_items, *self.articles, *self.news_measures)
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """The eager result of reading a corpus folder."""
+
+    root: Path
+    documents: tuple[DocumentRecords, ...]
+    findings: tuple[Finding, ...] = field(default=())
+
+    def all_findings(self) -> tuple[Finding, ...]:
+        return (*self.findings, *(f for d in self.documents for f in d.findings))
+
+
+# --- extraction results -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A reference from text to an entity or concept, with its evidence span."""
+
+    key: str
+    evidence: Field
+
+
+@dataclass(frozen=True)
+class AgencyMention:
+    key: str
+    name: str
+    evidence: Field
+    known: bool
+    position: int | None = None
+
+
+@dataclass(frozen=True)
+class InstrumentMention:
+    key: str
+    title: str
+    type_key: str | None
+    abbreviation: str | None
+    evidence: Field
+
+
+@dataclass(frozen=True)
+class LinkFact:
+    link_class: str
+    mechanism: str
+    direction: str | None
+    parties: tuple[str, ...]
+    recognizer: str | None
+    recognized: str | None
+    subject: str | None
+    agencies: tuple[str, ...]
+    instruments: tuple[str, ...]
+    evidence: Field
+
+
+@dataclass(frozen=True)
+class OutcomeFact:
+    value: Decimal
+    value_text: str
+    unit: str
+    unit_concept: str | None
+    multiplier: Decimal | None
+    qualifiers: tuple[str, ...]
+    qualifier_concepts: tuple[str, ...]
+    kind: str
+    counts: str
+    as_of: str | None
+    as_of_type: str | None
+    evidence: Field
+
+
+@dataclass(frozen=True)
+class DateFact:
+    value: str
+    datatype: str
+    qualifier: str | None
+    label: str
+    evidence: Field
+
+
+@dataclass(frozen=True)
+class MeasureFacts:
+    """Everything extracted about one measure (a case, a sub-measure or a news-reported measure)."""
+
+    key: str
+    label: Field
+    jurisdictions: tuple[Mention, ...] = ()
+    agencies: tuple[AgencyMention, ...] = ()
+    instruments: tuple[InstrumentMention, ...] = ()
+    mechanisms: tuple[Mention, ...] = ()
+    flows: tuple[Mention, ...] = ()
+    domains: tuple[Mention, ...] = ()
+    initiatives: tuple[Field, ...] = ()
+    links: tuple[LinkFact, ...] = ()
+    outcomes: tuple[OutcomeFact, ...] = ()
+    dates: tuple[DateFact, ...] = ()
+    parts: tuple[MeasureFacts, ...] = ()

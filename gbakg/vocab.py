@@ -1,0 +1,257 @@
+"""The ontology, vocabularies and reference data, loaded once and compiled into cue matchers.
+
+Input: ``ontology/`` (gbakg.ttl, vocab/*.ttl, reference/*.ttl). Output: a :class:`Vocabulary` with the
+cue tables the reader and extractor use. Every cue is data on an RDF node (gba:cue, gba:cuePattern,
+gba:suffixCue …), so adding a mechanism, an agency alias or a false friend is a data change.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+from rdflib import RDF, SKOS, Graph, Literal, URIRef
+from rdflib.namespace import ORG
+
+from .errors import VocabularyError
+from .namespaces import GBA, ID
+
+DATA_ROOT = Path(os.environ.get("GBAKG_DATA", Path(__file__).resolve().parent.parent))
+ONTOLOGY_DIR = DATA_ROOT / "ontology"
+SHAPES_DIR = DATA_ROOT / "shapes"
+QUERIES_DIR = DATA_ROOT / "queries"
+
+
+@dataclass(frozen=True)
+class Concept:
+    iri: str
+    label: str
+    cues: tuple[str, ...]
+    patterns: tuple[re.Pattern[str], ...] = ()
+    link_class: str | None = None
+    direction: str | None = None
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        for cue in self.cues:
+            yield from re.finditer(re.escape(cue), text)
+        for pattern in self.patterns:
+            yield from pattern.finditer(text)
+
+
+@dataclass(frozen=True)
+class AgencyInfo:
+    iri: str
+    name: str
+    jurisdiction: str | None
+    level: str | None
+    government: bool
+
+
+@dataclass(frozen=True)
+class CueMatch:
+    """A match of a jurisdiction cue: ``targets`` empty for a false friend."""
+
+    start: int
+    end: int
+    text: str
+    targets: tuple[str, ...]
+
+
+def load_graph(directory: Path | None = None) -> Graph:
+    """Parse every Turtle file of the ontology folder into one graph.
+
+    Raises:
+        VocabularyError: the folder is missing or a file does not parse.
+    """
+    root = directory or ONTOLOGY_DIR
+    files = sorted(root.rglob("*.ttl"))
+    if not files:
+        raise VocabularyError("no ontology files found", hint=f"expected Turtle files under {root}")
+    g = Graph()
+    for f in files:
+        try:
+            g.parse(f, format="turtle")
+        except Exception as e:  # rdflib raises many parser-specific types
+            raise VocabularyError(f"cannot parse {f.name}: {e}", hint="fix the Turtle syntax") from e
+    return g
+
+
+def _literals(g: Graph, s: URIRef, p: URIRef) -> tuple[str, ...]:
+    return tuple(sorted(str(o) for o in g.objects(s, p) if isinstance(o, Literal)))
+
+
+def _label(g: Graph, s: URIRef, lang: str = "zh-Hans") -> str:
+    for p in (SKOS.prefLabel,):
+        for o in g.objects(s, p):
+            if isinstance(o, Literal) and o.language == lang:
+                return str(o)
+    return str(s).rsplit("/", 1)[-1]
+
+
+class Vocabulary:
+    """Cue tables compiled from the RDF data."""
+
+    def __init__(self, graph: Graph):
+        self.graph = graph
+        g = graph
+        self.jurisdictions: dict[str, str] = {
+            str(s): _label(g, s) for s in g.subjects(RDF.type, GBA.Jurisdiction) if isinstance(s, URIRef)
+        }
+        cue_targets: dict[str, set[str]] = {}
+        for s in self.jurisdictions:
+            for cue in _literals(g, URIRef(s), GBA.cue):
+                cue_targets.setdefault(cue, set()).add(s)
+        for cf in g.subjects(RDF.type, GBA.CompactForm):
+            targets = {str(o) for o in g.objects(cf, GBA.denotes)}
+            for cue in _literals(g, cf, GBA.cue):  # type: ignore[arg-type]
+                cue_targets.setdefault(cue, set()).update(targets)
+        self.false_friends = sorted(c for ff in g.subjects(RDF.type, GBA.FalseFriend)
+                                    for c in _literals(g, ff, GBA.cue))  # type: ignore[arg-type]
+        for cue in self.false_friends:
+            cue_targets[cue] = set()
+        self.external_cues = sorted(c for x in g.subjects(RDF.type, GBA.ExternalParty)
+                                    for c in _literals(g, x, GBA.cue))  # type: ignore[arg-type]
+        self.jurisdiction_cues = {k: tuple(sorted(v)) for k, v in cue_targets.items()}
+        self._jurisdiction_re = _alternation(self.jurisdiction_cues)
+
+        self.agencies: dict[str, AgencyInfo] = {}
+        alias: dict[str, str] = {}
+        for cls, government in ((GBA.Agency, True), (GBA.NonGovernmentOrganisation, False)):
+            for s in g.subjects(RDF.type, cls):
+                iri = str(s)
+                j = g.value(s, GBA.jurisdiction)
+                lvl = g.value(s, GBA.level)
+                name = _label(g, s)  # type: ignore[arg-type]
+                self.agencies[iri] = AgencyInfo(iri, name, str(j) if j else None, str(lvl) if lvl else None,
+                                                government)
+                for a in (name, *(str(o) for o in g.objects(s, SKOS.altLabel)
+                                  if isinstance(o, Literal) and o.language == "zh-Hans")):
+                    if a in alias and alias[a] != iri:
+                        raise VocabularyError(f"agency alias '{a}' names two agencies: {alias[a]} and {iri}",
+                                              hint="make the alias unique in ontology/reference/agencies.ttl")
+                    alias[a] = iri
+        self.agency_alias = alias
+        self._agency_re = _alternation(alias)
+        self.successor = {str(s): str(o) for s, o in g.subject_objects(GBA.successor)}
+        self.change_events = sorted(str(e) for e in g.subjects(RDF.type, ORG.ChangeEvent))
+
+        self.mechanisms = self._concepts(ID.mechanism)
+        self.flows = self._concepts(ID.flow)
+        self.domains = self._concepts(ID.domain)
+        self.axes = self._concepts(ID.axis)
+        self.instrument_types = {
+            suffix: str(s)
+            for s in self._scheme_members(ID["instrument-type"])
+            for suffix in _literals(g, s, GBA.suffixCue)
+        }
+        self.figure_kinds = self._concepts(ID["figure-kind"])
+        self.figure_unit_kind = {
+            cue: str(s) for s in self._scheme_members(ID["figure-kind"]) for cue in _literals(g, s, GBA.unitCue)
+        }
+        self.units = {cue: str(s) for s in self._scheme_members(ID.unit) for cue in _literals(g, s, GBA.cue)}
+        self.multipliers: dict[str, Decimal] = {}
+        for s in g.objects(ID["unit/multipliers"], SKOS.member):
+            factor = g.value(s, GBA.factor)
+            for cue in _literals(g, s, GBA.cue):  # type: ignore[arg-type]
+                self.multipliers[cue] = Decimal(str(factor))
+        self.prefix_qualifiers = {
+            cue: str(s) for s in self._scheme_members(ID.qualifier) for cue in _literals(g, s, GBA.prefixCue)
+        }
+        self.suffix_qualifiers = {
+            cue: str(s) for s in self._scheme_members(ID.qualifier) for cue in _literals(g, s, GBA.suffixCue)
+        }
+        topic = ID["topic/rule-alignment"]
+        self.topic_cues = _literals(g, topic, GBA.cue)
+        self.region_cues = _literals(g, topic, GBA.regionCue)
+        self.batch_cues = _literals(g, topic, GBA.batchCue)
+        if not self.jurisdictions or not self.agencies or not self.mechanisms:
+            raise VocabularyError("the reference data is incomplete (no jurisdictions, agencies or mechanisms)",
+                                  hint=f"check the files under {ONTOLOGY_DIR}")
+
+    def _scheme_members(self, scheme_ns: URIRef) -> list[URIRef]:
+        scheme = URIRef(str(scheme_ns) + "/scheme")
+        return sorted(s for s in self.graph.subjects(SKOS.inScheme, scheme) if isinstance(s, URIRef))
+
+    def _concepts(self, scheme_ns: URIRef) -> tuple[Concept, ...]:
+        g = self.graph
+        out = []
+        for s in self._scheme_members(scheme_ns):
+            patterns = []
+            for p in _literals(g, s, GBA.cuePattern):
+                try:
+                    patterns.append(re.compile(p))
+                except re.error as e:
+                    raise VocabularyError(f"bad cue pattern {p!r} on {s}: {e}", hint="fix the regular expression"
+                                          ) from e
+            link = g.value(s, GBA.linkClass)
+            direction = g.value(s, GBA.direction)
+            out.append(Concept(str(s), _label(g, s), _literals(g, s, GBA.cue), tuple(patterns),
+                               str(link) if link else None, str(direction) if direction else None))
+        return tuple(out)
+
+    # --- matchers ---------------------------------------------------------------------------------
+
+    def jurisdiction_matches(self, text: str) -> list[CueMatch]:
+        """Jurisdiction cues in the text, longest first at each position; false friends match with no target."""
+        return [CueMatch(m.start(), m.end(), m.group(0), self.jurisdiction_cues[m.group(0)])
+                for m in self._jurisdiction_re.finditer(text)]
+
+    def agency_matches(self, text: str) -> list[tuple[int, int, str]]:
+        """Registry names and aliases in the text: (start, end, agency IRI)."""
+        return [(m.start(), m.end(), self.agency_alias[m.group(0)]) for m in self._agency_re.finditer(text)]
+
+    def resolve_agency(self, name: str) -> str | None:
+        """The registry agency a name (full or short form) denotes, if any."""
+        return self.agency_alias.get(re.sub(r"\s+", "", name))
+
+    def instrument_type(self, title: str) -> str | None:
+        """The instrument type a title's ending gives (longest matching ending), if any."""
+        core = re.sub(r"[（(][^（）()]*[)）]\s*$", "", title).strip()
+        best = None
+        for suffix, iri in self.instrument_types.items():
+            if core.endswith(suffix) and (best is None or len(suffix) > len(best[0])):
+                best = (suffix, iri)
+        return best[1] if best else None
+
+    def is_rule_alignment_article(self, text: str) -> bool:
+        """True when the text carries both a rule-alignment topic cue and a Bay Area region cue."""
+        return any(c in text for c in self.topic_cues) and any(c in text for c in self.region_cues)
+
+    def cross_border(self, text: str) -> set[str]:
+        """Hong Kong and Macao jurisdictions the text involves (false friends and agency names excluded)."""
+        masked = self.mask_agencies(text)
+        found: set[str] = set()
+        for m in self.jurisdiction_matches(masked):
+            found.update(t for t in m.targets if t in (str(ID["jurisdiction/hong-kong"]),
+                                                       str(ID["jurisdiction/macao"])))
+        return found
+
+    def mask_agencies(self, text: str) -> str:
+        """The text with registry agency names blanked (same length, so offsets hold)."""
+        chars = list(text)
+        for s, e, _ in self.agency_matches(text):
+            for k in range(s, e):
+                chars[k] = "\u3000"
+        return "".join(chars)
+
+
+def _alternation(cues: Iterable[str]) -> re.Pattern[str]:
+    ordered = sorted(set(cues), key=lambda c: (-len(c), c))
+    if not ordered:
+        return re.compile(r"(?!x)x")
+    return re.compile("|".join(re.escape(c) for c in ordered))
+
+
+@lru_cache(maxsize=4)
+def _cached(directory: str) -> Vocabulary:
+    return Vocabulary(load_graph(Path(directory)))
+
+
+def load_vocabulary(directory: Path | None = None) -> Vocabulary:
+    """The vocabulary of an ontology folder (default: the project's), parsed once per process."""
+    return _cached(str((directory or ONTOLOGY_DIR).resolve()))
