@@ -70,6 +70,7 @@ GBA = ClosedNamespace(
         "factor",
         "factorFlow",
         "figureKind",
+        "forProperty",
         "inBatch",
         "inPlan",
         "inSection",
@@ -141,4 +142,17 @@ PREFIXES = {
     "xsd": "http://www.w3.org/2001/XMLSchema#",
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
     "wd": "http://www.wikidata.org/entity/",
+}
+
+# Prefixes for serialised files: the instance namespaces each get their own, so that local names
+# stay plain (an "id:" prefix would force escaped slashes such as id:level\/national).
+SERIAL_PREFIXES = {k: v for k, v in PREFIXES.items() if k != "id"} | {
+    f"gb{name}" if name in ("level", "unit", "axis", "flow", "domain", "span") else name: ID_URI + path
+    for name, path in (
+        ("batch", "batch/"), ("outcome", "outcome/"), ("event", "event/"), ("link", "link/"),
+        ("evidence", "evidence/"), ("span", "span/"), ("submission", "submission/"), ("doc", "document/"),
+        ("workplan", "workplan/"), ("mech", "mechanism/"), ("flow", "flow/"), ("domain", "domain/"),
+        ("itype", "instrument-type/"), ("level", "level/"), ("unit", "unit/"), ("axis", "axis/"),
+        ("fkind", "figure-kind/"), ("graph", "graph/"),
+    )
 }

@@ -1,0 +1,380 @@
+"""Map records and extracted facts to RDF, every fact reachable to its evidence.
+
+Input: :class:`~gbakg.models.DocumentRecords` and their :class:`~gbakg.models.MeasureFacts`.
+Output: an rdflib ``Dataset`` with one named graph per source document plus the reference graph.
+IRIs are minted from stable keys (case ``b3-07``, agency slug, hash of an instrument's title), so a
+rebuild gives the same IRIs and a new document never renames old entities. No blank nodes are used,
+so canonical serialisation is byte-stable.
+
+Evidence follows the Web Annotation model: ``fact gba:evidence annotation``; the annotation's
+``oa:hasBody`` is the object the fact points to, ``gba:forProperty`` the property, and its target a
+``gba:SourceSpan`` on the source document with an ``oa:TextQuoteSelector`` (exact, prefix, suffix)
+and an ``oa:TextPositionSelector`` (start, end).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+
+from rdflib import RDF, RDFS, XSD, Dataset, Graph, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS, ORG, PROV, SKOS, TIME
+
+from .extract import instrument_key
+from .models import (
+    AgencyMention,
+    Document,
+    DocumentKind,
+    DocumentRecords,
+    Field,
+    MeasureFacts,
+)
+from .namespaces import GBA, ID, OA, PREFIXES
+from .numerals import chinese_to_int
+from .vocab import Vocabulary
+
+REFERENCE_GRAPH = ID["graph/reference"]
+CONTEXT_CHARS = 16
+TIME_PROPERTY = {"date": TIME.inXSDDate, "gYearMonth": TIME.inXSDgYearMonth, "gYear": TIME.inXSDgYear}
+
+
+def graph_iri(doc: Document) -> URIRef:
+    return ID[f"graph/{doc.key}"]
+
+
+def document_iri(doc: Document) -> URIRef:
+    return ID[f"document/{doc.key}"]
+
+
+class Mapper:
+    """Writes one document's records and facts into its named graph."""
+
+    def __init__(self, dataset: Dataset, vocab: Vocabulary):
+        self.ds = dataset
+        self.vocab = vocab
+        self.g: Graph = dataset.graph(REFERENCE_GRAPH)
+        self.doc: Document | None = None
+        self.lang = "zh-Hans"
+
+    # --- evidence ---------------------------------------------------------------------------------
+
+    def span(self, f: Field) -> URIRef:
+        """The SourceSpan node for a field of the current document (shared by facts on the same span)."""
+        assert self.doc is not None
+        node = ID[f"span/{self.doc.key}/{f.start}-{f.end}"]
+        if (node, RDF.type, GBA.SourceSpan) in self.g:
+            return node
+        text = self.doc.text
+        g = self.g
+        quote, pos = URIRef(f"{node}#quote"), URIRef(f"{node}#position")
+        g.add((node, RDF.type, GBA.SourceSpan))
+        g.add((node, RDF.type, OA.SpecificResource))
+        g.add((node, OA.hasSource, document_iri(self.doc)))
+        g.add((node, OA.hasSelector, quote))
+        g.add((node, OA.hasSelector, pos))
+        g.add((node, GBA.text, Literal(f.text, lang=self.lang)))
+        g.add((quote, RDF.type, OA.TextQuoteSelector))
+        g.add((quote, OA.exact, Literal(text[f.start : f.end])))
+        g.add((quote, OA.prefix, Literal(text[max(0, f.start - CONTEXT_CHARS) : f.start])))
+        g.add((quote, OA.suffix, Literal(text[f.end : f.end + CONTEXT_CHARS])))
+        g.add((pos, RDF.type, OA.TextPositionSelector))
+        g.add((pos, OA.start, Literal(f.start, datatype=XSD.nonNegativeInteger)))
+        g.add((pos, OA.end, Literal(f.end, datatype=XSD.nonNegativeInteger)))
+        return node
+
+    def evidence(self, subject: URIRef, prop: URIRef, body: URIRef | Literal | None, f: Field) -> None:
+        """Record that ``subject prop body`` rests on the text of field ``f``."""
+        key = f"{subject}|{prop}|{body}|{f.start}|{f.end}"
+        node = ID[f"evidence/{hashlib.sha1(key.encode('utf-8')).hexdigest()[:16]}"]
+        g = self.g
+        g.add((subject, GBA.evidence, node))
+        g.add((node, RDF.type, OA.Annotation))
+        g.add((node, OA.motivatedBy, OA.identifying if isinstance(body, URIRef) else OA.describing))
+        g.add((node, GBA.forProperty, prop))
+        if body is not None:
+            g.add((node, OA.hasBody, body if isinstance(body, URIRef) else subject))
+        g.add((node, OA.hasTarget, self.span(f)))
+
+    def fact(self, subject: URIRef, prop: URIRef, obj: URIRef | Literal, f: Field | None) -> None:
+        self.g.add((subject, prop, obj))
+        if f is not None:
+            self.evidence(subject, prop, obj if isinstance(obj, URIRef) else None, f)
+
+    def text(self, value: str) -> Literal:
+        return Literal(value, lang=self.lang)
+
+    # --- documents --------------------------------------------------------------------------------
+
+    def add_document(self, records: DocumentRecords, facts: Iterable[MeasureFacts]) -> None:
+        doc = records.document
+        self.doc = doc
+        self.lang = doc.meta.language or "zh-Hans"
+        self.g = self.ds.graph(graph_iri(doc))
+        g = self.g
+        d = document_iri(doc)
+        meta = doc.meta
+        g.add((d, RDF.type, GBA.SourceDocument))
+        g.add((d, RDF.type, DCAT.Dataset))
+        if meta.title:
+            g.add((d, DCTERMS.title, self.text(meta.title)))
+        elif records.plan_title:
+            g.add((d, DCTERMS.title, self.text(records.plan_title.text)))
+        if meta.kind:
+            g.add((d, GBA.documentKind, ID[f"document-kind/{meta.kind.value}"]))
+        if meta.language:
+            g.add((d, DCTERMS.language, Literal(meta.language)))
+        for name in meta.publisher:
+            iri = self.vocab.resolve_agency(name)
+            g.add((d, DCTERMS.publisher, URIRef(iri) if iri else Literal(name, lang="zh-Hans")))
+        if meta.announced:
+            g.add((d, GBA.announced, Literal(meta.announced.isoformat(), datatype=XSD.date)))
+        if meta.issued:
+            g.add((d, DCTERMS.issued, typed_date(meta.issued)))
+        dist = ID[f"document/{doc.key}/distribution"]
+        g.add((d, DCAT.distribution, dist))
+        g.add((dist, RDF.type, DCAT.Distribution))
+        g.add((dist, DCTERMS.identifier, Literal(doc.path.name)))
+        g.add((dist, DCAT.mediaType, Literal("text/plain")))
+        g.add((dist, DCAT.byteSize, Literal(doc.byte_size, datatype=XSD.nonNegativeInteger)))
+        g.add((dist, GBA.encoding, Literal(doc.encoding)))
+        g.add((dist, DCTERMS.identifier, Literal(f"sha256:{doc.sha256}")))
+        if meta.kind is DocumentKind.CASE_BATCH or (meta.kind is DocumentKind.NEWS and meta.batch):
+            self.add_batch(records)
+        by_key = {f.key: f for f in facts}
+        for case in records.cases:
+            self.add_case(records, case, by_key.get(case.key))
+        for nm in records.news_measures:
+            m = ID[f"measure/{nm.key}"]
+            g.add((m, RDF.type, GBA.ReportedMeasure))
+            g.add((m, GBA.reportedIn, d))
+            g.add((m, GBA.text, self.text(nm.text.text)))
+            g.add((m, GBA.ordinal, Literal(nm.ordinal)))
+            if nm.batch:
+                g.add((m, GBA.inBatch, ID[f"batch/{nm.batch}"]))
+            self.evidence(m, GBA.text, None, nm.text)
+            if nm.key in by_key:
+                self.add_measure(m, by_key[nm.key])
+        if records.plan_items:
+            self.add_plan(records)
+
+    def add_batch(self, records: DocumentRecords) -> None:
+        meta = records.document.meta
+        if not meta.batch:
+            return
+        b = ID[f"batch/{meta.batch}"]
+        g = self.g
+        g.add((b, RDF.type, GBA.CaseBatch))
+        g.add((b, GBA.batchNumber, Literal(meta.batch)))
+        g.add((b, RDFS.label, Literal(f"第{meta.batch}批", lang="zh-Hans")))
+        g.add((b, RDFS.label, Literal(f"Batch {meta.batch}", lang="en")))
+        if meta.cases is not None:
+            g.add((b, GBA.announcedCaseCount, Literal(meta.cases)))
+        if meta.announced:
+            g.add((b, GBA.announced, Literal(meta.announced.isoformat(), datatype=XSD.date)))
+        g.add((b, DCTERMS.source, document_iri(records.document)))
+
+    def add_case(self, records: DocumentRecords, case, facts: MeasureFacts | None) -> None:
+        g = self.g
+        c = ID[f"case/{case.key}"]
+        m = ID[f"measure/{case.key}"]
+        g.add((c, RDF.type, GBA.TypicalCase))
+        g.add((c, GBA.inBatch, ID[f"batch/{case.batch}"]))
+        g.add((c, GBA.caseNumber, Literal(case.number)))
+        g.add((c, DCTERMS.source, document_iri(records.document)))
+        g.add((c, GBA.describes, m))
+        if case.title:
+            self.fact(c, DCTERMS.title, self.text(case.title.text), case.title)
+            g.add((c, RDFS.label, self.text(case.title.text)))
+        g.add((c, GBA.text, self.text(case.body.text)))
+        if case.results:
+            self.fact(c, GBA.resultsText, self.text(case.results.text), case.results)
+        agencies = facts.agencies if facts else ()
+        for a in agencies:
+            if a.position is None:
+                continue
+            s = ID[f"submission/{case.key}-{a.position}"]
+            agency = URIRef(a.key)
+            g.add((c, GBA.submission, s))
+            g.add((s, RDF.type, GBA.Submission))
+            g.add((s, GBA.position, Literal(a.position)))
+            g.add((s, GBA.asWritten, Literal(a.evidence.text, lang="zh-Hans")))
+            self.fact(s, GBA.agency, agency, a.evidence)
+            g.add((c, GBA.submittedBy, agency))
+            self.add_minted_agency(a)
+        g.add((m, RDF.type, GBA.Measure))
+        if facts:
+            self.add_measure(m, facts)
+
+    def add_minted_agency(self, a: AgencyMention) -> None:
+        if a.known:
+            return
+        node = URIRef(a.key)
+        self.g.add((node, RDF.type, ORG.Organization))
+        self.g.add((node, SKOS.prefLabel, Literal(a.name, lang="zh-Hans")))
+        self.g.add((node, GBA.needsReview, Literal(True)))
+
+    def add_measure(self, m: URIRef, f: MeasureFacts) -> None:
+        g = self.g
+        g.add((m, RDFS.label, self.text(f.label.text)))
+        for j in f.jurisdictions:
+            self.fact(m, GBA.involves, URIRef(j.key), j.evidence)
+        for a in f.agencies:
+            if a.position is None:
+                self.fact(m, PROV.wasAssociatedWith, URIRef(a.key), a.evidence)
+        for i in f.instruments:
+            node = URIRef(i.key)
+            self.fact(m, GBA.usesInstrument, node, i.evidence)
+            g.add((node, RDF.type, GBA.Instrument))
+            g.add((node, DCTERMS.title, self.text(i.title)))
+            g.add((node, RDFS.label, self.text(i.title)))
+            if i.type_key:
+                g.add((node, GBA.instrumentType, URIRef(i.type_key)))
+            if i.abbreviation:
+                g.add((node, GBA.abbreviation, self.text(i.abbreviation)))
+        for prop, mentions in ((GBA.mechanism, f.mechanisms), (GBA.factorFlow, f.flows),
+                               (GBA.policyDomain, f.domains)):
+            for c in mentions:
+                self.fact(m, prop, URIRef(c.key), c.evidence)
+        for name in f.initiatives:
+            self.fact(m, GBA.initiative, self.text(name.text), name)
+        local = str(m).rsplit("/", 1)[-1]
+        for k, link in enumerate(f.links, start=1):
+            node = ID[f"link/{local}-{k}"]
+            self.fact(m, GBA.alignment, node, link.evidence)
+            g.add((node, RDF.type, URIRef(link.link_class)))
+            self.fact(node, GBA.mechanism, URIRef(link.mechanism), link.evidence)
+            if link.direction:
+                g.add((node, GBA.direction, URIRef(link.direction)))
+            for p in link.parties:
+                g.add((node, GBA.party, URIRef(p)))
+            if link.recognizer:
+                g.add((node, GBA.recognizer, URIRef(link.recognizer)))
+            if link.recognized:
+                g.add((node, GBA.recognized, URIRef(link.recognized)))
+            if link.subject:
+                g.add((node, GBA.subject, self.text(link.subject)))
+            for a in link.agencies:
+                g.add((node, GBA.agency, URIRef(a)))
+            for i in link.instruments:
+                g.add((node, GBA.basedOn, URIRef(i)))
+            g.add((node, RDFS.label, self.text(link.subject or link.evidence.text[:40])))
+        for k, o in enumerate(f.outcomes, start=1):
+            node = ID[f"outcome/{local}-{k:02d}"]
+            self.fact(m, GBA.outcome, node, o.evidence)
+            g.add((node, RDF.type, GBA.Outcome))
+            g.add((node, GBA.value, Literal(o.value_text, datatype=XSD.decimal)))
+            g.add((node, GBA.unit, Literal(o.unit)))
+            if o.unit_concept:
+                g.add((node, GBA.unitConcept, URIRef(o.unit_concept)))
+            if o.multiplier is not None:
+                g.add((node, GBA.multiplier, Literal(str(o.multiplier), datatype=XSD.decimal)))
+            for q in o.qualifiers:
+                g.add((node, GBA.qualifier, Literal(q)))
+            g.add((node, GBA.figureKind, URIRef(o.kind)))
+            g.add((node, GBA.counts, self.text(o.counts)))
+            g.add((node, RDFS.label, self.text(o.counts)))
+            if o.as_of and o.as_of_type:
+                g.add((node, GBA.asOf, Literal(o.as_of, datatype=URIRef(o.as_of_type))))
+        for k, d in enumerate(f.dates, start=1):
+            node = ID[f"event/{local}-{k:02d}"]
+            self.fact(m, GBA.event, node, d.evidence)
+            g.add((node, RDF.type, GBA.DatedEvent))
+            lit = Literal(d.value, datatype=URIRef(d.datatype))
+            g.add((node, GBA.date, lit))
+            g.add((node, TIME_PROPERTY[d.datatype.rsplit("#", 1)[1]], lit))
+            if d.qualifier:
+                g.add((node, GBA.dateQualifier, Literal(d.qualifier)))
+            g.add((node, RDFS.label, self.text(d.label)))
+        for part in f.parts:
+            node = ID[f"measure/{part.key}"]
+            self.fact(m, GBA.subMeasure, node, part.label)
+            g.add((node, RDF.type, GBA.Measure))
+            g.add((node, GBA.ordinal, Literal(int(part.key.rsplit("-s", 1)[1]))))
+            self.fact(node, GBA.text, self.text(part.label.text), part.label)
+            short = part.label.text.split("。", 1)[0][:60]
+            g.add((node, RDFS.label, self.text(short)))
+            for j in part.jurisdictions:
+                self.fact(node, GBA.involves, URIRef(j.key), j.evidence)
+            for c in part.mechanisms:
+                self.fact(node, GBA.mechanism, URIRef(c.key), c.evidence)
+            for i in part.instruments:
+                self.fact(node, GBA.usesInstrument, URIRef(i.key), i.evidence)
+
+    # --- work plans -------------------------------------------------------------------------------
+
+    def add_plan(self, records: DocumentRecords) -> None:
+        g = self.g
+        doc = records.document
+        plan = ID[f"workplan/{doc.key}"]
+        g.add((plan, RDF.type, GBA.WorkPlan))
+        g.add((plan, DCTERMS.source, document_iri(doc)))
+        title = records.plan_title
+        if title:
+            self.fact(plan, DCTERMS.title, self.text(title.text), title)
+            g.add((plan, RDFS.label, self.text(title.text)))
+            g.add((plan, GBA.instrumentType, ID["instrument-type/plan"]))
+            g.add((URIRef(instrument_key(title.text)), RDFS.seeAlso, plan))
+        for name in doc.meta.publisher:
+            iri = self.vocab.resolve_agency(name)
+            if iri:
+                g.add((plan, DCTERMS.creator, URIRef(iri)))
+        if doc.meta.issued:
+            g.add((plan, DCTERMS.issued, typed_date(doc.meta.issued)))
+        for s in records.plan_sections:
+            node = section_iri(doc, s.number)
+            g.add((node, RDF.type, GBA.WorkPlanSection))
+            g.add((node, GBA.inPlan, plan))
+            g.add((node, GBA.sectionNumber, Literal(s.number)))
+            self.fact(node, DCTERMS.title, self.text(s.title.text), s.title)
+            g.add((node, RDFS.label, self.text(f"{s.number}、{s.title.text}")))
+            if s.parent:
+                g.add((node, GBA.inSection, section_iri(doc, s.parent)))
+        for it in records.plan_items:
+            node = ID[f"workplan/{doc.key}/item/{it.number}"]
+            g.add((node, RDF.type, GBA.WorkPlanItem))
+            g.add((node, GBA.inPlan, plan))
+            g.add((node, GBA.itemNumber, Literal(it.number)))
+            if it.section:
+                g.add((node, GBA.inSection, section_iri(doc, it.section)))
+            self.fact(node, GBA.text, self.text(it.text.text), it.text)
+            g.add((node, GBA.normalisedText, Literal(it.normalised, lang="zh-Hans")))
+            g.add((node, RDFS.label, self.text(f"{it.number}. {it.text.text[:40]}")))
+
+
+def section_iri(doc: Document, number: str) -> URIRef:
+    """Section IRIs in Arabic numerals: 三 → 3, 三（一） → 3-1."""
+    parts = [str(chinese_to_int(p)) for p in re.findall(r"[一二三四五六七八九十百]+", number)]
+    return ID[f"workplan/{doc.key}/section/{'-'.join(parts)}"]
+
+
+def typed_date(value: str) -> Literal:
+    """A date literal typed by its precision: 2025-01-23, 2025-01 or 2025."""
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return Literal(value, datatype=XSD.date)
+    if re.fullmatch(r"\d{4}-\d{2}", value):
+        return Literal(value, datatype=XSD.gYearMonth)
+    if re.fullmatch(r"\d{4}", value):
+        return Literal(value, datatype=XSD.gYear)
+    return Literal(value)
+
+
+def new_dataset(vocab: Vocabulary) -> Dataset:
+    """A dataset holding the ontology, vocabularies and reference data in the reference graph."""
+    ds = Dataset()
+    for prefix, ns in PREFIXES.items():
+        ds.bind(prefix, ns)
+    ref = ds.graph(REFERENCE_GRAPH)
+    for t in vocab.graph:
+        ref.add(t)
+    return ds
+
+
+def union_graph(ds: Dataset) -> Graph:
+    """All named graphs of a dataset merged into one graph (the content of graph.ttl)."""
+    g = Graph()
+    for prefix, ns in PREFIXES.items():
+        g.bind(prefix, ns)
+    for s, p, o, _ in ds.quads((None, None, None, None)):
+        g.add((s, p, o))
+    return g

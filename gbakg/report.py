@@ -1,0 +1,156 @@
+"""Render a :class:`~gbakg.validate.ValidationReport` as Markdown, standalone HTML and RDF.
+
+Every string that comes from a document or a graph is escaped (``html.escape`` for HTML, pipe and
+newline escaping for Markdown tables): labels from documents never reach the page as markup.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+from collections import defaultdict
+from collections.abc import Iterable
+
+from rdflib import RDF, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import SH
+
+from .models import Finding, Severity
+from .validate import ValidationReport, ValidationResult
+
+GBS = Namespace("https://w3id.org/gbakg/shapes#")
+ORDER = (Severity.VIOLATION, Severity.WARNING, Severity.INFO)
+
+
+def _md(text: object) -> str:
+    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")
+
+
+def summary_rows(report: ValidationReport) -> list[tuple[str, int]]:
+    return [(s.value, report.count(s)) for s in ORDER]
+
+
+def _grouped(results: Iterable[ValidationResult]) -> dict[Severity, dict[str, list[ValidationResult]]]:
+    out: dict[Severity, dict[str, list[ValidationResult]]] = defaultdict(lambda: defaultdict(list))
+    for r in results:
+        out[r.severity][r.shape_label].append(r)
+    return out
+
+
+def to_markdown(report: ValidationReport, title: str = "gbakg data-quality report",
+                extra: Iterable[tuple[str, str]] = ()) -> str:
+    """The report as Markdown: summary tables, then results grouped by severity, shape and focus."""
+    lines = [f"# {_md(title)}", ""]
+    lines.append(f"Conforms: **{'yes' if report.conforms else 'no'}**")
+    lines.append("")
+    for k, v in extra:
+        lines.append(f"- {_md(k)}: {_md(v)}")
+    if extra:
+        lines.append("")
+    lines += ["## Summary", "", "| severity | results |", "|---|---:|"]
+    lines += [f"| {s} | {n} |" for s, n in summary_rows(report)]
+    lines += ["", "### Per shape", "", "| severity | shape | results |", "|---|---|---:|"]
+    for (sev, shape), n in sorted(report.by_shape().items(), key=lambda x: (ORDER.index(x[0][0]), x[0][1])):
+        lines.append(f"| {sev.value} | {_md(shape)} | {n} |")
+    lines += ["", "### Per batch", "", "| batch | severity | results |", "|---|---|---:|"]
+    for (batch, sev), n in sorted(report.by_batch().items(), key=lambda x: (x[0][0], ORDER.index(x[0][1]))):
+        lines.append(f"| {_md(batch)} | {sev.value} | {n} |")
+    if report.findings:
+        lines += ["", "## Reader and extractor findings", "", "| severity | where | finding |", "|---|---|---|"]
+        for f in _sorted_findings(report.findings):
+            lines.append(f"| {f.severity.value} | {_md(_where(f))} | {_md(f.message)} ({f.code}) |")
+    grouped = _grouped(report.results)
+    for sev in ORDER:
+        if sev not in grouped:
+            continue
+        lines += ["", f"## {sev.value}s"]
+        for shape, results in sorted(grouped[sev].items()):
+            lines += ["", f"### {_md(shape)} ({len(results)})", "", "| case | focus | message | source quote |",
+                      "|---|---|---|---|"]
+            for r in results:
+                quote = (r.quote or "")[:120]
+                lines.append(f"| {_md(r.case or '')} | {_md(r.focus_label)} | {_md(r.message)}"
+                             f"{' (' + _md(r.value) + ')' if r.value else ''} | {_md(quote)} |")
+    return "\n".join(lines) + "\n"
+
+
+def _where(f: Finding) -> str:
+    where = f.path.rsplit("/", 1)[-1]
+    if f.line is not None:
+        where += f":{f.line}" + (f":{f.column}" if f.column is not None else "")
+    return where + (f" ({f.subject})" if f.subject else "")
+
+
+def _sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
+    return sorted(findings, key=lambda f: (ORDER.index(f.severity), f.path, f.line or 0, f.code))
+
+
+CSS = """
+body{font-family:system-ui,-apple-system,"Noto Sans CJK SC",sans-serif;margin:2rem;max-width:1200px;color:#222}
+table{border-collapse:collapse;margin:.5rem 0 1.5rem}th,td{border:1px solid #ccc;padding:.3rem .6rem;
+vertical-align:top;text-align:left}th{background:#f3f3f3}td.n{text-align:right}
+.Violation{color:#a40000}.Warning{color:#8a5a00}.Info{color:#245}.quote{color:#555;font-size:.9em}
+details{margin:.4rem 0}summary{cursor:pointer;font-weight:600}
+"""
+
+
+def to_html(report: ValidationReport, title: str = "gbakg data-quality report",
+            extra: Iterable[tuple[str, str]] = ()) -> str:
+    """The report as one standalone HTML page (no external resources); every value is escaped."""
+    e = html.escape
+    out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+           f"<title>{e(title)}</title><style>{CSS}</style></head><body>", f"<h1>{e(title)}</h1>",
+           f"<p>Conforms: <strong>{'yes' if report.conforms else 'no'}</strong></p>"]
+    if extra:
+        out.append("<ul>" + "".join(f"<li>{e(k)}: {e(v)}</li>" for k, v in extra) + "</ul>")
+    out.append("<h2>Summary</h2><table><tr><th>severity</th><th>results</th></tr>")
+    out += [f'<tr><td class="{s}">{s}</td><td class="n">{n}</td></tr>' for s, n in summary_rows(report)]
+    out.append("</table><h3>Per shape</h3><table><tr><th>severity</th><th>shape</th><th>results</th></tr>")
+    for (sev, shape), n in sorted(report.by_shape().items(), key=lambda x: (ORDER.index(x[0][0]), x[0][1])):
+        out.append(f'<tr><td class="{sev.value}">{sev.value}</td><td>{e(shape)}</td><td class="n">{n}</td></tr>')
+    out.append("</table><h3>Per batch</h3><table><tr><th>batch</th><th>severity</th><th>results</th></tr>")
+    for (batch, sev), n in sorted(report.by_batch().items(), key=lambda x: (x[0][0], ORDER.index(x[0][1]))):
+        out.append(f'<tr><td>{e(batch)}</td><td class="{sev.value}">{sev.value}</td><td class="n">{n}</td></tr>')
+    out.append("</table>")
+    if report.findings:
+        out.append("<h2>Reader and extractor findings</h2><table><tr><th>severity</th><th>where</th>"
+                   "<th>finding</th></tr>")
+        for f in _sorted_findings(report.findings):
+            out.append(f'<tr><td class="{f.severity.value}">{f.severity.value}</td><td>{e(_where(f))}</td>'
+                       f"<td>{e(f.message)} <code>{e(f.code)}</code></td></tr>")
+        out.append("</table>")
+    grouped = _grouped(report.results)
+    for sev in ORDER:
+        if sev not in grouped:
+            continue
+        out.append(f'<h2 class="{sev.value}">{sev.value}s</h2>')
+        for shape, results in sorted(grouped[sev].items()):
+            out.append(f"<details open><summary>{e(shape)} ({len(results)})</summary><table>"
+                       "<tr><th>case</th><th>focus</th><th>message</th><th>source quote</th></tr>")
+            for r in results:
+                value = f" ({e(r.value)})" if r.value else ""
+                out.append(f"<tr><td>{e(r.case or '')}</td><td>{e(r.focus_label)}</td><td>{e(r.message)}{value}"
+                           f'</td><td class="quote">{e((r.quote or "")[:160])}</td></tr>')
+            out.append("</table></details>")
+    out.append("</body></html>")
+    return "\n".join(out) + "\n"
+
+
+def to_graph(report: ValidationReport) -> Graph:
+    """The SHACL report graph, with reader findings added as results of a ``gbs:ReaderFinding`` shape."""
+    g = Graph()
+    g.bind("sh", SH)
+    g.bind("gbs", GBS)
+    for t in report.report_graph:
+        g.add(t)
+    report_node = next(iter(g.subjects(RDF.type, SH.ValidationReport)), None)
+    for f in report.findings:
+        key = f"{f.path}|{f.line}|{f.column}|{f.code}|{f.message}"
+        node = URIRef(f"https://w3id.org/gbakg/id/finding/{hashlib.sha1(key.encode('utf-8')).hexdigest()[:16]}")
+        g.add((node, RDF.type, SH.ValidationResult))
+        g.add((node, SH.sourceShape, GBS.ReaderFinding))
+        g.add((node, SH.resultSeverity, SH[f.severity.value]))
+        g.add((node, SH.resultMessage, Literal(str(f))))
+        g.add((node, SH.focusNode, Literal(_where(f))))
+        if report_node is not None:
+            g.add((report_node, SH.result, node))
+    return g
