@@ -1,0 +1,200 @@
+"""The ``gbakg`` command: each subcommand parses its arguments, makes one library call, renders the
+result and returns an exit code. Exit codes: 0 ok, 1 the data has violations, 2 bad input,
+configuration or environment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from .errors import GbakgError
+
+DEFAULT_CORPUS = "../shared/corpus"
+DEFAULT_OUT = "out"
+EPILOG_EXIT = "exit codes: 0 ok, 1 the data has violations, 2 bad input, configuration or environment"
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    pass
+
+
+def _progress(quiet: bool) -> Callable[[str, int, int], None]:
+    start = time.perf_counter()
+    tty = sys.stderr.isatty()
+
+    def report(stage: str, step: int, total: int) -> None:
+        if quiet:
+            return
+        line = f"[{step}/{total}] {stage:<10} {time.perf_counter() - start:6.2f}s"
+        if tty:
+            sys.stderr.write("\r" + line)
+            if step == total:
+                sys.stderr.write("\n")
+        else:
+            sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+
+    return report
+
+
+# --- read -----------------------------------------------------------------------------------------
+
+
+def cmd_read(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from .models import Case, NewsMeasure, PlanItem, PlanSection
+    from .read import iter_documents
+
+    out = sys.stdout
+    problems = 0
+    for doc in iter_documents(args.corpus):
+        for f in doc.findings:
+            print(f, file=sys.stderr)
+            problems += f.severity.value == "Violation"
+        for rec in doc.records():
+            if args.format == "jsonl":
+                row = {"type": type(rec).__name__, "document": doc.document.path.name, **asdict(rec)}
+                out.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+            elif isinstance(rec, Case):
+                title = rec.title.text if rec.title else "(no title)"
+                span = f"[{rec.title.start}:{rec.title.end}]" if rec.title else ""
+                out.write(f"case {rec.key} {span} {title}\n")
+                for u in rec.units:
+                    out.write(f"  unit [{u.start}:{u.end}] {u.text}\n")
+                for s in rec.sub_measures:
+                    out.write(f"  sub-measure {s.ordinal} [{s.text.start}:{s.text.end}] {s.text.text[:60]}\n")
+                if rec.results:
+                    out.write(f"  results [{rec.results.start}:{rec.results.end}] {rec.results.text[:60]}\n")
+            elif isinstance(rec, PlanSection):
+                out.write(f"section {rec.number} [{rec.title.start}:{rec.title.end}] {rec.title.text}\n")
+            elif isinstance(rec, PlanItem):
+                out.write(f"  item {rec.number} ({rec.section}) [{rec.text.start}:{rec.text.end}] "
+                          f"{rec.text.text[:60]}\n")
+            elif isinstance(rec, NewsMeasure):
+                out.write(f"news measure {rec.ordinal} (article {rec.article}) [{rec.text.start}:{rec.text.end}] "
+                          f"{rec.text.text[:60]}\n")
+    return 2 if problems else 0
+
+
+# --- build ----------------------------------------------------------------------------------------
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from .pipeline import build
+
+    result = build(args.corpus, args.out, progress=_progress(args.quiet),
+                   shapes_dir=Path(args.shapes) if args.shapes else None)
+    print(f"Built the graph of {args.corpus}")
+    for k, v in result.counts.items():
+        print(f"  {k:<20} {v}")
+    print(f"  {'time':<20} {sum(result.timings.values()):.2f}s "
+          f"({', '.join(f'{k} {v:.2f}s' for k, v in result.timings.items())}); "
+          f"peak memory {result.peak_memory_mb:.0f} MB")
+    print("Outputs:")
+    for name, path in result.files.items():
+        print(f"  {path}")
+    if result.exit_code:
+        print(f"The graph has {result.report.violations} violations: see {result.files['report.md']}")
+    return result.exit_code
+
+
+# --- validate -------------------------------------------------------------------------------------
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from . import report
+    from .validate import load_graph_file, load_shapes, validate
+
+    graph = load_graph_file(Path(args.graph))
+    shapes = load_shapes(Path(args.shapes) if args.shapes else None)
+    rep = validate(graph, shapes)
+    if args.format == "md":
+        text = report.to_markdown(rep, extra=[("graph", args.graph)])
+    elif args.format == "html":
+        text = report.to_html(rep, extra=[("graph", args.graph)])
+    else:
+        text = report.to_graph(rep).serialize(format="turtle")
+    if args.out:
+        from .pipeline import write_atomically
+
+        out = Path(args.out)
+        write_atomically(out.parent, {out.name: text})
+        print(f"report written to {out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 1 if rep.violations else 0
+
+
+# --- parser ---------------------------------------------------------------------------------------
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="gbakg",
+        description="Knowledge graph of the rule-alignment measures between Guangdong, Hong Kong and Macao.",
+        epilog=EPILOG_EXIT,
+        formatter_class=_Formatter,
+    )
+    p.add_argument("-v", "--verbose", action="store_true", help="log what each stage does")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    r = sub.add_parser("read", help="show what the reader finds in a corpus", formatter_class=_Formatter,
+                       description="Read every document of a corpus and print its records with character "
+                                   "offsets.\n\nexample:\n  gbakg read --corpus ../shared/corpus --format table",
+                       epilog=EPILOG_EXIT)
+    r.add_argument("--corpus", default=DEFAULT_CORPUS, help=f"corpus folder (default: {DEFAULT_CORPUS})")
+    r.add_argument("--format", choices=("table", "jsonl"), default="table", help="output format (default: table)")
+    r.set_defaults(func=cmd_read)
+
+    b = sub.add_parser("build", help="build, validate and write the graph", formatter_class=_Formatter,
+                       description="Build the knowledge graph of a corpus, validate it and write graph.trig, "
+                                   "graph.ttl, graph.jsonld and the quality report (report.md, report.html, "
+                                   "report.ttl).\n\nexample:\n  gbakg build --corpus ../shared/corpus --out out",
+                       epilog=EPILOG_EXIT)
+    b.add_argument("--corpus", default=DEFAULT_CORPUS, help=f"corpus folder (default: {DEFAULT_CORPUS})")
+    b.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default: {DEFAULT_OUT})")
+    b.add_argument("--shapes", help="folder of SHACL shapes (default: the project's shapes/)")
+    b.add_argument("-q", "--quiet", action="store_true", help="no progress display")
+    b.set_defaults(func=cmd_build)
+
+    v = sub.add_parser("validate", help="validate any RDF file against the shapes", formatter_class=_Formatter,
+                       description="Validate an RDF file with pySHACL and print the report.\n\nexample:\n"
+                                   "  gbakg validate out/graph.ttl --format md > report.md",
+                       epilog=EPILOG_EXIT)
+    v.add_argument("graph", help="RDF file (.ttl, .trig, .jsonld, .nt, .rdf)")
+    v.add_argument("--shapes", help="folder of SHACL shapes (default: the project's shapes/)")
+    v.add_argument("--format", choices=("md", "html", "ttl"), default="md", help="report format (default: md)")
+    v.add_argument("--out", help="write the report to this file instead of standard output")
+    v.set_defaults(func=cmd_validate)
+
+    from .query import add_query_parser
+
+    add_query_parser(sub)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    try:
+        return int(args.func(args))
+    except GbakgError as e:
+        print(f"gbakg: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("gbakg: interrupted; outputs already written are complete, nothing was half-written",
+              file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,427 @@
+"""Named SPARQL queries, run on a local graph file or a remote SPARQL 1.1 endpoint.
+
+Input: a query (a name from ``queries/``, a ``.rq`` file or text), parameters, and a graph file or an
+endpoint URL. Output: a :class:`QueryResult`, rendered as a table or in the SPARQL 1.1 CSV, TSV or JSON
+results formats. Parameters are bound as RDF terms (rdflib initial bindings locally, a ``VALUES`` block
+of escaped terms remotely): user input is never pasted into query text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import difflib
+import io
+import json
+import re
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import XSD, BNode, Graph, Literal, URIRef, Variable
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.term import Node
+
+from .errors import EndpointError, Location, QueryError
+from .namespaces import PREFIXES, SERIAL_PREFIXES
+from .vocab import QUERIES_DIR
+
+HEADER = re.compile(r"^#\s*(title|description|param|columns)\s*:\s*(.*)$")
+PARAM = re.compile(r"^\?(\w+)\s+(\S+)(?:\s+(optional))?(?:\s*[—-]+\s*(.*))?$")
+IRI_OK = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>\"{}|^`\\]*$")
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str
+    optional: bool
+    description: str
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    name: str
+    path: Path
+    title: str
+    description: str
+    params: tuple[Param, ...]
+    columns: tuple[str, ...]
+    text: str
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    vars: tuple[str, ...]
+    rows: tuple[tuple[Node | None, ...], ...]
+
+
+# --- the library ----------------------------------------------------------------------------------
+
+
+def parse_query_file(path: Path) -> NamedQuery:
+    """Read a ``.rq`` file and its header block (title, description, param, columns)."""
+    text = path.read_text(encoding="utf-8")
+    fields: dict[str, list[str]] = {"title": [], "description": [], "param": [], "columns": []}
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        m = HEADER.match(line)
+        if m:
+            fields[m.group(1)].append(m.group(2).strip())
+    params = []
+    for raw in fields["param"]:
+        pm = PARAM.match(raw)
+        if not pm:
+            raise QueryError(f"malformed param line '{raw}'", location=Location(str(path)),
+                             hint="write '# param: ?name type [optional] — description'")
+        params.append(Param(pm.group(1), pm.group(2), bool(pm.group(3)), pm.group(4) or ""))
+    columns = tuple(c.strip() for c in ",".join(fields["columns"]).split(",") if c.strip())
+    return NamedQuery(path.stem, path, " ".join(fields["title"]), " ".join(fields["description"]), tuple(params),
+                      columns, text)
+
+
+def library(directory: Path | None = None) -> dict[str, NamedQuery]:
+    """Every named query of the library folder, by name."""
+    root = directory or QUERIES_DIR
+    return {p.stem: parse_query_file(p) for p in sorted(root.glob("*.rq"))}
+
+
+def resolve(spec: str, directory: Path | None = None) -> NamedQuery:
+    """A query by library name or ``.rq`` path.
+
+    Raises:
+        QueryError: unknown name (with the closest names suggested) or missing file.
+    """
+    path = Path(spec)
+    if spec.endswith(".rq"):
+        if not path.exists():
+            raise QueryError("query file not found", location=Location(spec))
+        return parse_query_file(path)
+    lib = library(directory)
+    if spec in lib:
+        return lib[spec]
+    close = difflib.get_close_matches(spec, list(lib), n=3, cutoff=0.4)
+    hint = f"did you mean {', '.join(close)}?" if close else "run `gbakg query --list` to see the library"
+    raise QueryError(f"unknown query '{spec}'", hint=hint)
+
+
+# --- binding --------------------------------------------------------------------------------------
+
+
+def bind_params(query: NamedQuery | None, params: dict[str, str]) -> dict[str, Node]:
+    """Turn ``key=value`` strings into RDF terms, typed by the query's declared parameters.
+
+    Raises:
+        QueryError: an unknown parameter, a value that is not of its type, or a missing one.
+    """
+    declared = {p.name: p for p in query.params} if query else {}
+    out: dict[str, Node] = {}
+    for key, value in params.items():
+        name = key.lstrip("?")
+        if declared and name not in declared:
+            raise QueryError(f"the query '{query.name if query else ''}' has no parameter '{name}'",
+                             hint=f"its parameters: {', '.join(declared) or 'none'}")
+        kind = declared[name].type if name in declared else ("iri" if IRI_OK.match(value) and "://" in value
+                                                              else "string")
+        out[name] = to_term(value, kind, name)
+    for p in declared.values():
+        if not p.optional and p.name not in out:
+            raise QueryError(f"the query '{query.name if query else ''}' needs --param {p.name}=…",
+                             hint=p.description or None)
+    return out
+
+
+def to_term(value: str, kind: str, name: str = "") -> Node:
+    """A parameter value as a safe RDF term.
+
+    Raises:
+        QueryError: the value does not fit the declared type.
+    """
+    if kind == "iri":
+        if ":" in value and not value.split(":", 1)[1].startswith("//"):
+            prefix, local = value.split(":", 1)
+            if prefix in PREFIXES:
+                value = PREFIXES[prefix] + local
+        if not IRI_OK.match(value):
+            raise QueryError(f"parameter '{name}' is not a valid IRI: {value!r}",
+                             hint="give an absolute IRI (https://…) or a prefixed name such as case:b3-07")
+        return URIRef(value)
+    if kind in ("xsd:integer", "integer"):
+        if not re.fullmatch(r"[+-]?\d+", value.strip()):
+            raise QueryError(f"parameter '{name}' must be an integer, not {value!r}")
+        return Literal(int(value), datatype=XSD.integer)
+    if kind in ("xsd:decimal", "decimal"):
+        try:
+            return Literal(value.strip(), datatype=XSD.decimal, normalize=True)
+        except Exception as e:  # rdflib raises on bad lexical forms only with normalize
+            raise QueryError(f"parameter '{name}' must be a decimal, not {value!r}") from e
+    if kind.startswith("@"):
+        return Literal(value, lang=kind[1:])
+    return Literal(value)
+
+
+def values_block(bindings: dict[str, Node]) -> str:
+    """A SPARQL VALUES block of escaped terms (for endpoints, which take no initial bindings)."""
+    if not bindings:
+        return ""
+    names = " ".join(f"?{k}" for k in bindings)
+    terms = " ".join(t.n3() for t in bindings.values())
+    return f"VALUES ({names}) {{ ({terms}) }}\n"
+
+
+def with_values(text: str, bindings: dict[str, Node]) -> str:
+    """The query with a VALUES block at the start of its outermost WHERE group."""
+    if not bindings:
+        return text
+    m = re.search(r"\bWHERE\s*\{", text, flags=re.IGNORECASE)
+    if not m:
+        raise QueryError("cannot bind parameters: the query has no WHERE clause")
+    return text[: m.end()] + "\n  " + values_block(bindings) + text[m.end():]
+
+
+# --- running --------------------------------------------------------------------------------------
+
+
+def check_syntax(text: str, where: str) -> None:
+    """Parse a query, turning a syntax error into a located QueryError.
+
+    Raises:
+        QueryError: the query does not parse; the message gives line and column.
+    """
+    try:
+        prepareQuery(text)
+    except Exception as e:  # pyparsing raises ParseException; rdflib wraps others
+        line = getattr(e, "lineno", None)
+        col = getattr(e, "col", None)
+        msg = getattr(e, "msg", None) or str(e).splitlines()[0]
+        raise QueryError(f"SPARQL syntax error: {msg}", location=Location(where, line, col),
+                         hint="fix the query text") from e
+
+
+def run_local(graph: Graph, text: str, bindings: dict[str, Node], where: str = "query") -> QueryResult:
+    """Run a SELECT query on an in-memory graph."""
+    check_syntax(text, where)
+    try:
+        result = graph.query(text, initBindings={Variable(k): v for k, v in bindings.items()})
+    except Exception as e:  # evaluation errors from rdflib's SPARQL engine
+        raise QueryError(f"the query failed: {e}", location=Location(where)) from e
+    if result.type != "SELECT":
+        raise QueryError("only SELECT queries are supported", location=Location(where))
+    names = tuple(str(v) for v in (result.vars or ()))
+    rows = tuple(tuple(row[i] if row[i] is not None else None for i in range(len(names))) for row in result)
+    return QueryResult(names, rows)
+
+
+def run_endpoint(url: str, text: str, bindings: dict[str, Node], where: str = "query", timeout: float = 10.0,
+                 retries: int = 2) -> QueryResult:
+    """Run a SELECT query on a SPARQL 1.1 Protocol endpoint through SPARQLWrapper.
+
+    Raises:
+        EndpointError: the endpoint is unreachable, times out or answers with an error, after
+            ``retries`` further attempts with backoff.
+    """
+    from urllib.error import HTTPError, URLError
+
+    from SPARQLWrapper import JSON, POST, SPARQLWrapper
+    from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+
+    check_syntax(text, where)
+    query = with_values(text, bindings)
+    last: Exception | None = None
+    for attempt in range(retries + 1):
+        client = SPARQLWrapper(url)
+        client.setQuery(query)
+        client.setMethod(POST)
+        client.setReturnFormat(JSON)
+        client.setTimeout(int(max(1, timeout)))
+        try:
+            data = client.queryAndConvert()
+            return _from_json(data)  # type: ignore[arg-type]
+        except HTTPError as e:
+            last = e
+            if e.code < 500:
+                raise EndpointError(f"the endpoint refused the query: HTTP {e.code} {e.reason}",
+                                    location=Location(url), hint="check the query and the endpoint URL") from e
+        except SPARQLWrapperException as e:
+            last = e
+            raise EndpointError(f"the endpoint answered with an error: {str(e).splitlines()[0]}",
+                                location=Location(url)) from e
+        except (URLError, TimeoutError, OSError, ValueError) as e:
+            last = e
+        if attempt < retries:
+            time.sleep(0.3 * (2**attempt))
+    reason = getattr(last, "reason", None) or last
+    raise EndpointError(f"cannot reach the endpoint after {retries + 1} attempts: {reason}",
+                        location=Location(url), hint="check that the server is running and the URL is right")
+
+
+def _from_json(data: dict) -> QueryResult:
+    names = tuple(data.get("head", {}).get("vars", []))
+    rows = []
+    for b in data.get("results", {}).get("bindings", []):
+        rows.append(tuple(_term(b.get(n)) for n in names))
+    return QueryResult(names, tuple(rows))
+
+
+def _term(v: dict | None) -> Node | None:
+    if v is None:
+        return None
+    t = v.get("type")
+    if t == "uri":
+        return URIRef(v["value"])
+    if t == "bnode":
+        return BNode(v["value"])
+    if "xml:lang" in v:
+        return Literal(v["value"], lang=v["xml:lang"])
+    if "datatype" in v:
+        return Literal(v["value"], datatype=URIRef(v["datatype"]))
+    return Literal(v["value"])
+
+
+def run(spec: str | None = None, *, sparql: str | None = None, graph: Graph | None = None,
+        endpoint: str | None = None, params: dict[str, str] | None = None) -> QueryResult:
+    """Run a named query, a ``.rq`` file or query text on a graph or an endpoint.
+
+    Raises:
+        QueryError: unknown query, bad parameters or syntax.
+        EndpointError: the endpoint fails.
+    """
+    nq = resolve(spec) if spec else None
+    text = nq.text if nq else (sparql or "")
+    where = str(nq.path) if nq else "--sparql"
+    bindings = bind_params(nq, params or {})
+    if endpoint:
+        return run_endpoint(endpoint, text, bindings, where)
+    if graph is None:
+        raise QueryError("no graph to query", hint="pass --graph FILE or --endpoint URL")
+    return run_local(graph, text, bindings, where)
+
+
+# --- rendering ------------------------------------------------------------------------------------
+
+
+def _plain(term: Node | None) -> str:
+    return "" if term is None else str(term)
+
+
+def _short(term: Node | None) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, URIRef):
+        s = str(term)
+        for prefix, ns in sorted(SERIAL_PREFIXES.items(), key=lambda kv: -len(kv[1])):
+            if s.startswith(ns):
+                return f"{prefix}:{s[len(ns):]}"
+        return s
+    return str(term)
+
+
+def to_csv(result: QueryResult) -> str:
+    """SPARQL 1.1 Query Results CSV: lexical values, CRLF line ends."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(result.vars)
+    for row in result.rows:
+        w.writerow([_plain(t) for t in row])
+    return buf.getvalue()
+
+
+def to_tsv(result: QueryResult) -> str:
+    """SPARQL 1.1 Query Results TSV: ?-prefixed header, terms in Turtle syntax."""
+    lines = ["\t".join(f"?{v}" for v in result.vars)]
+    for row in result.rows:
+        lines.append("\t".join("" if t is None else t.n3() for t in row))
+    return "\n".join(lines) + "\n"
+
+
+def to_json(result: QueryResult) -> str:
+    """SPARQL 1.1 Query Results JSON."""
+    bindings = []
+    for row in result.rows:
+        b: dict[str, dict[str, str]] = {}
+        for name, t in zip(result.vars, row, strict=True):
+            if t is None:
+                continue
+            if isinstance(t, URIRef):
+                b[name] = {"type": "uri", "value": str(t)}
+            elif isinstance(t, BNode):
+                b[name] = {"type": "bnode", "value": str(t)}
+            else:
+                lit: dict[str, str] = {"type": "literal", "value": str(t)}
+                if isinstance(t, Literal) and t.language:
+                    lit["xml:lang"] = t.language
+                elif isinstance(t, Literal) and t.datatype:
+                    lit["datatype"] = str(t.datatype)
+                b[name] = lit
+        bindings.append(b)
+    return json.dumps({"head": {"vars": list(result.vars)}, "results": {"bindings": bindings}},
+                      ensure_ascii=False, indent=1) + "\n"
+
+
+def to_table(result: QueryResult, max_width: int = 60) -> str:
+    """An aligned text table, IRIs shortened with the project's prefixes."""
+    from .layout import width
+
+    cells = [[c[:max_width] for c in (_short(t) for t in row)] for row in result.rows]
+    widths = [max([width(v)] + [width(r[i]) for r in cells]) for i, v in enumerate(result.vars)]
+
+    def fmt(values: list[str] | tuple[str, ...]) -> str:
+        return "  ".join(v + " " * (w - width(v)) for v, w in zip(values, widths, strict=True)).rstrip()
+
+    lines = [fmt(result.vars), fmt(["-" * w for w in widths])] + [fmt(r) for r in cells]
+    lines.append(f"({len(result.rows)} rows)")
+    return "\n".join(lines) + "\n"
+
+
+RENDERERS = {"table": to_table, "csv": to_csv, "tsv": to_tsv, "json": to_json}
+
+
+# --- command --------------------------------------------------------------------------------------
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    if args.list:
+        for nq in library().values():
+            params = ", ".join(f"{p.name}{'?' if p.optional else ''}" for p in nq.params)
+            print(f"{nq.name:<26} {nq.title}" + (f"  [params: {params}]" if params else ""))
+            print(f"{'':<26} {nq.description}")
+        return 0
+    if not args.name and not args.sparql:
+        raise QueryError("give a query name, a .rq file or --sparql TEXT", hint="see `gbakg query --list`")
+    params = {}
+    for item in args.param or []:
+        if "=" not in item:
+            raise QueryError(f"--param needs key=value, not {item!r}")
+        k, v = item.split("=", 1)
+        params[k.strip()] = v
+    graph = None
+    if not args.endpoint:
+        from .validate import load_graph_file
+
+        graph = load_graph_file(Path(args.graph))
+    result = run(args.name, sparql=args.sparql, graph=graph, endpoint=args.endpoint, params=params)
+    sys.stdout.write(RENDERERS[args.format](result))
+    return 0
+
+
+def add_query_parser(sub: argparse._SubParsersAction) -> None:
+    q = sub.add_parser(
+        "query", help="run a named SPARQL query, a .rq file or query text",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Run a query of the library (queries/*.rq), a .rq file or --sparql TEXT on the last build's "
+                    "graph, another graph file, or a SPARQL endpoint.\n\nexamples:\n"
+                    "  gbakg query --list\n"
+                    "  gbakg query case-agencies --param case=case:b3-07\n"
+                    "  gbakg query outcomes --format csv > outcomes.csv\n"
+                    "  gbakg query cases --endpoint http://127.0.0.1:7878/query",
+        epilog="exit codes: 0 ok, 2 bad query, parameters, graph or endpoint")
+    q.add_argument("name", nargs="?", help="a query name from the library, or a .rq file")
+    q.add_argument("--sparql", help="query text instead of a name")
+    q.add_argument("--graph", default="out/graph.ttl", help="graph file to query (default: out/graph.ttl)")
+    q.add_argument("--endpoint", help="SPARQL 1.1 query endpoint URL instead of a graph file")
+    q.add_argument("--param", action="append", metavar="KEY=VALUE", help="bind a parameter (repeatable)")
+    q.add_argument("--format", choices=tuple(RENDERERS), default="table", help="output format (default: table)")
+    q.add_argument("--list", action="store_true", help="list the query library")
+    q.set_defaults(func=cmd_query)

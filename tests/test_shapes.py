@@ -1,0 +1,59 @@
+"""Every SHACL shape has a conforming and a violating example in tests/data/shapes/<Shape>/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rdflib import RDF, Graph, Namespace
+from rdflib.namespace import SH
+
+from gbakg.errors import ShapesError
+from gbakg.models import Severity
+from gbakg.validate import load_shapes, validate
+
+GBS = Namespace("https://w3id.org/gbakg/shapes#")
+EXAMPLES = Path(__file__).parent / "data" / "shapes"
+
+
+@pytest.fixture(scope="module")
+def shapes() -> Graph:
+    return load_shapes()
+
+
+def node_shapes(shapes: Graph) -> list[str]:
+    return sorted(str(s)[len(str(GBS)):] for s in shapes.subjects(RDF.type, SH.NodeShape))
+
+
+def test_every_shape_has_examples(shapes):
+    assert node_shapes(shapes) == sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir())
+
+
+def _results(shapes: Graph, path: Path, name: str):
+    data = Graph().parse(path)
+    report = validate(data, shapes)
+    return [r for r in report.results if r.shape == str(GBS[name])]
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir()))
+def test_shape_examples(shapes, name):
+    folder = EXAMPLES / name
+    assert _results(shapes, folder / "ok.ttl", name) == []
+    expected = (folder / "expected.txt").read_text(encoding="utf-8").rstrip("\n").split("\t")
+    bad = _results(shapes, folder / "bad.ttl", name)
+    assert bad, f"{name}: the violating example produced no result"
+    assert {r.severity for r in bad} >= {Severity(expected[0])}
+    if len(expected) > 1:
+        assert expected[1] in {r.message for r in bad}
+
+
+def test_broken_shapes_raise(tmp_path):
+    (tmp_path / "x.ttl").write_text("this is not turtle", encoding="utf-8")
+    with pytest.raises(ShapesError) as e:
+        load_shapes(tmp_path)
+    assert str(e.value).startswith(f"{tmp_path / 'x.ttl'}: cannot parse shapes:")
+
+
+def test_no_shapes(tmp_path):
+    with pytest.raises(ShapesError):
+        load_shapes(tmp_path)
