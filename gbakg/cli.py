@@ -75,11 +75,14 @@ def cmd_read(args: argparse.Namespace) -> int:
             elif isinstance(rec, PlanSection):
                 out.write(f"section {rec.number} [{rec.title.start}:{rec.title.end}] {rec.title.text}\n")
             elif isinstance(rec, PlanItem):
-                out.write(f"  item {rec.number} ({rec.section}) [{rec.text.start}:{rec.text.end}] "
-                          f"{rec.text.text[:60]}\n")
+                out.write(
+                    f"  item {rec.number} ({rec.section}) [{rec.text.start}:{rec.text.end}] {rec.text.text[:60]}\n"
+                )
             elif isinstance(rec, NewsMeasure):
-                out.write(f"news measure {rec.ordinal} (article {rec.article}) [{rec.text.start}:{rec.text.end}] "
-                          f"{rec.text.text[:60]}\n")
+                out.write(
+                    f"news measure {rec.ordinal} (article {rec.article}) [{rec.text.start}:{rec.text.end}] "
+                    f"{rec.text.text[:60]}\n"
+                )
     return 2 if problems else 0
 
 
@@ -89,16 +92,19 @@ def cmd_read(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     from .pipeline import build
 
-    result = build(args.corpus, args.out, progress=_progress(args.quiet),
-                   shapes_dir=Path(args.shapes) if args.shapes else None)
+    result = build(
+        args.corpus, args.out, progress=_progress(args.quiet), shapes_dir=Path(args.shapes) if args.shapes else None
+    )
     print(f"Built the graph of {args.corpus}")
     for k, v in result.counts.items():
         print(f"  {k:<20} {v}")
-    print(f"  {'time':<20} {sum(result.timings.values()):.2f}s "
-          f"({', '.join(f'{k} {v:.2f}s' for k, v in result.timings.items())}); "
-          f"peak memory {result.peak_memory_mb:.0f} MB")
+    print(
+        f"  {'time':<20} {sum(result.timings.values()):.2f}s "
+        f"({', '.join(f'{k} {v:.2f}s' for k, v in result.timings.items())}); "
+        f"peak memory {result.peak_memory_mb:.0f} MB"
+    )
     print("Outputs:")
-    for name, path in result.files.items():
+    for _name, path in result.files.items():
         print(f"  {path}")
     if result.exit_code:
         print(f"The graph has {result.report.violations} violations: see {result.files['report.md']}")
@@ -145,29 +151,41 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="log what each stage does")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    r = sub.add_parser("read", help="show what the reader finds in a corpus", formatter_class=_Formatter,
-                       description="Read every document of a corpus and print its records with character "
-                                   "offsets.\n\nexample:\n  gbakg read --corpus ../shared/corpus --format table",
-                       epilog=EPILOG_EXIT)
+    r = sub.add_parser(
+        "read",
+        help="show what the reader finds in a corpus",
+        formatter_class=_Formatter,
+        description="Read every document of a corpus and print its records with character "
+        "offsets.\n\nexample:\n  gbakg read --corpus ../shared/corpus --format table",
+        epilog=EPILOG_EXIT,
+    )
     r.add_argument("--corpus", default=DEFAULT_CORPUS, help=f"corpus folder (default: {DEFAULT_CORPUS})")
     r.add_argument("--format", choices=("table", "jsonl"), default="table", help="output format (default: table)")
     r.set_defaults(func=cmd_read)
 
-    b = sub.add_parser("build", help="build, validate and write the graph", formatter_class=_Formatter,
-                       description="Build the knowledge graph of a corpus, validate it and write graph.trig, "
-                                   "graph.ttl, graph.jsonld and the quality report (report.md, report.html, "
-                                   "report.ttl).\n\nexample:\n  gbakg build --corpus ../shared/corpus --out out",
-                       epilog=EPILOG_EXIT)
+    b = sub.add_parser(
+        "build",
+        help="build, validate and write the graph",
+        formatter_class=_Formatter,
+        description="Build the knowledge graph of a corpus, validate it and write graph.trig, "
+        "graph.ttl, graph.jsonld and the quality report (report.md, report.html, "
+        "report.ttl).\n\nexample:\n  gbakg build --corpus ../shared/corpus --out out",
+        epilog=EPILOG_EXIT,
+    )
     b.add_argument("--corpus", default=DEFAULT_CORPUS, help=f"corpus folder (default: {DEFAULT_CORPUS})")
     b.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default: {DEFAULT_OUT})")
     b.add_argument("--shapes", help="folder of SHACL shapes (default: the project's shapes/)")
     b.add_argument("-q", "--quiet", action="store_true", help="no progress display")
     b.set_defaults(func=cmd_build)
 
-    v = sub.add_parser("validate", help="validate any RDF file against the shapes", formatter_class=_Formatter,
-                       description="Validate an RDF file with pySHACL and print the report.\n\nexample:\n"
-                                   "  gbakg validate out/graph.ttl --format md > report.md",
-                       epilog=EPILOG_EXIT)
+    v = sub.add_parser(
+        "validate",
+        help="validate any RDF file against the shapes",
+        formatter_class=_Formatter,
+        description="Validate an RDF file with pySHACL and print the report.\n\nexample:\n"
+        "  gbakg validate out/graph.ttl --format md > report.md",
+        epilog=EPILOG_EXIT,
+    )
     v.add_argument("graph", help="RDF file (.ttl, .trig, .jsonld, .nt, .rdf)")
     v.add_argument("--shapes", help="folder of SHACL shapes (default: the project's shapes/)")
     v.add_argument("--format", choices=("md", "html", "ttl"), default="md", help="report format (default: md)")
@@ -189,8 +207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"gbakg: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("gbakg: interrupted; outputs already written are complete, nothing was half-written",
-              file=sys.stderr)
+        print("gbakg: interrupted; outputs already written are complete, nothing was half-written", file=sys.stderr)
         return 2
     except BrokenPipeError:
         return 0

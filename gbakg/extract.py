@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import replace
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 
 from .layout import Located, relocate
@@ -60,8 +60,9 @@ class Extractor:
         self.vocab = vocab
         units = sorted(vocab.units, key=lambda u: (-len(u), u))
         mults = sorted(vocab.multipliers, key=lambda u: (-len(u), u))
-        pre = sorted((q for q in vocab.prefix_qualifiers if q not in ("累计", "共计", "总计")),
-                     key=lambda u: (-len(u), u))
+        pre = sorted(
+            (q for q in vocab.prefix_qualifiers if q not in ("累计", "共计", "总计")), key=lambda u: (-len(u), u)
+        )
         suf_after_number = sorted((q for q in vocab.suffix_qualifiers if len(q) == 1), key=lambda u: u)
         suf_after_unit = sorted((q for q in vocab.suffix_qualifiers if len(q) > 1), key=lambda u: (-len(u), u))
         self.figure_re = re.compile(
@@ -78,18 +79,22 @@ class Extractor:
         title = relocate(doc.text, case.title) if case.title else Located("", _empty())
         body = relocate(doc.text, case.body)
         submitted = tuple(self.resolve_unit(u, k) for k, u in enumerate(case.units, start=1))
-        facts = self.measure_facts(case.key, case.title or case.heading, [title, body], abbreviations,
-                                   submitted)
+        paragraphs = [relocate(doc.text, p) for p in case.paragraphs]
+        facts = self.measure_facts(
+            case.key, case.title or case.heading, [title, body], abbreviations, submitted, paragraphs
+        )
         parts = []
         for sub in case.sub_measures:
             loc = relocate(doc.text, sub.text)
-            parts.append(MeasureFacts(
-                key=f"{case.key}-s{sub.ordinal}",
-                label=sub.text,
-                jurisdictions=self.jurisdictions([loc], ()),
-                mechanisms=self.concepts(self.vocab.mechanisms, [loc], min_count=1),
-                instruments=tuple(self.instruments([loc], abbreviations)),
-            ))
+            parts.append(
+                MeasureFacts(
+                    key=f"{case.key}-s{sub.ordinal}",
+                    label=sub.text,
+                    jurisdictions=self.jurisdictions([loc], ()),
+                    mechanisms=self.concepts(self.vocab.mechanisms, [loc], min_count=1),
+                    instruments=tuple(self.instruments([loc], abbreviations)),
+                )
+            )
         return _with_parts(facts, tuple(parts))
 
     def news_facts(self, doc: Document, measure: NewsMeasure, abbreviations: dict[str, str]) -> MeasureFacts:
@@ -97,8 +102,18 @@ class Extractor:
         first = _first_sentence(loc)
         return self.measure_facts(measure.key, first, [loc], abbreviations, ())
 
-    def measure_facts(self, key: str, label: Field, texts: list[Located], abbreviations: dict[str, str],
-                      submitted: tuple[AgencyMention, ...]) -> MeasureFacts:
+    def measure_facts(
+        self,
+        key: str,
+        label: Field,
+        texts: list[Located],
+        abbreviations: dict[str, str],
+        submitted: tuple[AgencyMention, ...],
+        paragraphs: list[Located] | None = None,
+    ) -> MeasureFacts:
+        """Facts about one measure from its texts (title first, when it has one); figures and dates are
+        read paragraph by paragraph, so an as-of phrase governs the rest of its paragraph."""
+        paras = paragraphs if paragraphs is not None else (texts[1:] or texts)
         agencies = list(submitted)
         seen = {a.key for a in submitted}
         for loc in texts:
@@ -119,8 +134,8 @@ class Extractor:
             domains=self.concepts(self.vocab.domains, texts),
             initiatives=self.initiatives(texts),
             links=links,
-            outcomes=tuple(o for loc in texts[1:] or texts for o in self.outcomes(loc)),
-            dates=tuple(d for loc in texts[1:] or texts for d in self.dates(loc)),
+            outcomes=tuple(o for loc in paras for o in self.outcomes(loc)),
+            dates=tuple(d for loc in paras for d in self.dates(loc)),
         )
 
     # --- agencies ---------------------------------------------------------------------------------
@@ -166,7 +181,9 @@ class Extractor:
                     continue
                 seen.add(key)
                 abbr = next((a for a, t in abbreviations.items() if t == title), None)
-                yield InstrumentMention(key, title, self.vocab.instrument_type(title), abbr, loc.field(m.start(), m.end()))
+                yield InstrumentMention(
+                    key, title, self.vocab.instrument_type(title), abbr, loc.field(m.start(), m.end())
+                )
 
     # --- concepts and links -----------------------------------------------------------------------
 
@@ -181,8 +198,9 @@ class Extractor:
                 out.append(Mention(c.iri, _sentence(loc, m.start(), m.end())))
         return tuple(sorted(out, key=lambda x: x.key))
 
-    def links(self, texts: list[Located], agencies: list[AgencyMention],
-              instruments: tuple[InstrumentMention, ...]) -> tuple[LinkFact, ...]:
+    def links(
+        self, texts: list[Located], agencies: list[AgencyMention], instruments: tuple[InstrumentMention, ...]
+    ) -> tuple[LinkFact, ...]:
         """Alignment links: one per mechanism class and party set, parties from the cue's sentence,
         falling back to its paragraph, the title and the whole measure."""
         title_parties = self._parties(texts[0]) if len(texts) > 1 else set()
@@ -206,11 +224,17 @@ class Extractor:
                         continue
                     ev = loc.field(s0, s1)
                     fact = LinkFact(
-                        link_class=c.link_class, mechanism=c.iri, direction=c.direction, parties=(),
-                        recognizer=None, recognized=None,
+                        link_class=c.link_class,
+                        mechanism=c.iri,
+                        direction=c.direction,
+                        parties=(),
+                        recognizer=None,
+                        recognized=None,
                         subject=_subject(loc.text, s0, m.start(), self.vocab) or None,
                         agencies=tuple(sorted({a.key for a in agencies if ev.start <= a.evidence.start < ev.end})),
-                        instruments=tuple(sorted({i.key for i in instruments if ev.start <= i.evidence.start < ev.end})),
+                        instruments=tuple(
+                            sorted({i.key for i in instruments if ev.start <= i.evidence.start < ev.end})
+                        ),
                         evidence=ev,
                     )
                     found.setdefault((c.link_class, c.direction), []).append((parties, own, fact))
@@ -225,10 +249,17 @@ class Extractor:
                 away = sorted(p for p in parties if p in SARS)
                 if home and away:
                     recognizer, recognized = home[0], away[0]
-            links.append(replace(best, parties=tuple(sorted(parties)), recognizer=recognizer,
-                                 recognized=recognized, subject=subject,
-                                 agencies=tuple(sorted({a for h in hits for a in h[2].agencies})),
-                                 instruments=tuple(sorted({i for h in hits for i in h[2].instruments}))))
+            links.append(
+                replace(
+                    best,
+                    parties=tuple(sorted(parties)),
+                    recognizer=recognizer,
+                    recognized=recognized,
+                    subject=subject,
+                    agencies=tuple(sorted({a for h in hits for a in h[2].agencies})),
+                    instruments=tuple(sorted({i for h in hits for i in h[2].instruments})),
+                )
+            )
         return tuple(sorted(links, key=lambda x: (x.evidence.start, x.link_class)))
 
     def _parties(self, loc: Located) -> set[str]:
@@ -265,11 +296,13 @@ class Extractor:
             unit_text = (m.group("mult") or "") + m.group("unit")
             c0, c1 = _clause_bounds(loc.text, m.start(), m.end())
             qualifiers = [q for q in (m.group("pre"), m.group("suf"), m.group("post")) if q]
-            before = loc.text[c0:m.start()]
+            before = loc.text[c0 : m.start()]
             qualifiers += [q for q in self.cumulative if q in before]
-            kind = self._figure_kind(m.group("unit"), loc.text[max(c0, m.start() - 14):m.start()])
+            kind = self._figure_kind(m.group("unit"), loc.text[max(c0, m.start() - 14) : m.start()])
             as_of, as_of_type = self._as_of(loc.text, m.start())
-            qual_concepts = sorted({(self.vocab.prefix_qualifiers | self.vocab.suffix_qualifiers)[q] for q in qualifiers})
+            qual_concepts = sorted(
+                {(self.vocab.prefix_qualifiers | self.vocab.suffix_qualifiers)[q] for q in qualifiers}
+            )
             yield OutcomeFact(
                 value=value,
                 value_text=m.group("num"),
@@ -296,17 +329,22 @@ class Extractor:
 
     def _as_of(self, text: str, pos: int) -> tuple[str | None, str | None]:
         """The date of the governing 截至 phrase in the sentence before ``pos``, else the nearest date
-        before it in the sentence, else the year the sentence names."""
+        before it in the sentence, else a date the sentence names, else the last 截至 date earlier in
+        the paragraph."""
         s0, s1 = _sentence_bounds(text, pos, pos)
         before = text[s0:pos]
-        dates = [(d, t, a.start()) for a in _dates_in(before) for d, t in [a.value]]
-        governing = [x for x in dates if AS_OF.search(before[max(0, x[2] - 4):x[2]])]
+        dates = [(a.value[0], a.value[1], a.start()) for a in _dates_in(before)]
+        governing = [x for x in dates if AS_OF.search(before[max(0, x[2] - 4) : x[2]])]
         if governing:
             return governing[-1][0], governing[-1][1]
         if dates:
             return dates[-1][0], dates[-1][1]
         rest = [a.value for a in _dates_in(text[s0:s1])]
-        return rest[0] if rest else (None, None)
+        if rest:
+            return rest[0]
+        earlier = text[:s0]
+        earlier_as_of = [a for a in _dates_in(earlier) if AS_OF.search(earlier[max(0, a.start() - 4) : a.start()])]
+        return earlier_as_of[-1].value if earlier_as_of else (None, None)
 
     def dates(self, loc: Located) -> Iterator[DateFact]:
         masked = _mask(loc.text, [INSTRUMENT])
@@ -399,7 +437,10 @@ def _first_sentence(loc: Located) -> Field:
     return loc.field(s, min(e, s + 80))
 
 
-_SUBJECT_TRIM = re.compile(r"^(?:[一二三四五六七八九十]+是|实现|推动|推进|开展|建立|探索|实施|创新|促进|完成|与|和|及|的|在|对|将|以)+|(?:实现|的|和|及|与|等)+$")
+_SUBJECT_TRIM = re.compile(
+    r"^(?:[一二三四五六七八九十]+是|实现|推动|推进|开展|建立|探索|实施|创新|促进|完成|与|和|及|的|在|对|将|以)+"
+    r"|(?:实现|的|和|及|与|等)+$"
+)
 
 
 def _subject(text: str, sentence_start: int, cue_start: int, vocab: Vocabulary) -> str:
@@ -408,7 +449,7 @@ def _subject(text: str, sentence_start: int, cue_start: int, vocab: Vocabulary) 
     c0 = max(c0, sentence_start)
     phrase = text[c0:cue_start]
     for m in sorted(vocab.jurisdiction_matches(phrase), key=lambda x: -x.start):
-        phrase = phrase[: m.start] + phrase[m.end:]
+        phrase = phrase[: m.start] + phrase[m.end :]
     phrase = re.sub(r"[“”\"'《》\s]", "", phrase)
     phrase = re.sub(r"(?:三地|两地|双方|各方)", "", phrase)
     prev = None
@@ -459,15 +500,26 @@ def instrument_key(title: str) -> str:
     return str(ID[f"instrument/{hashlib.sha1(norm.encode('utf-8')).hexdigest()[:12]}"])
 
 
-def document_abbreviations(doc: Document) -> dict[str, str]:
-    """Abbreviations a document defines for instruments: 《X》（以下简称《Y》） maps Y → X."""
+def document_abbreviations(doc: Document, vocab: Vocabulary) -> dict[str, str]:
+    """Abbreviations a document defines for instruments, mapping the short title to the full one:
+    《X》（以下简称《Y》）, or a name without 《》 (出台X（以下简称《Y》）) whose ending gives an instrument type."""
     out: dict[str, str] = {}
     text = re.sub(r"\s+", "", doc.text)
     for m in ABBREVIATION.finditer(text):
         head = text[: m.start()]
         titles = list(INSTRUMENT.finditer(head[-120:]))
-        if titles:
-            out[m.group(1)] = titles[-1].group(1)
+        if titles and titles[-1].end() == len(head[-120:]):
+            out[m.group(1)] = re.sub(r"\s+", "", titles[-1].group(1))
+            continue
+        clause_start = max(head.rfind(c) for c in CLAUSE_END) + 1
+        phrase = head[clause_start:]
+        for verb in sorted(vocab.instrument_verbs, key=len, reverse=True):
+            k = phrase.rfind(verb)
+            if k >= 0:
+                phrase = phrase[k + len(verb) :]
+                break
+        if 2 <= len(phrase) <= 60 and vocab.instrument_type(phrase):
+            out[m.group(1)] = phrase
     return out
 
 
@@ -475,7 +527,7 @@ def extract_document(records: DocumentRecords, vocab: Vocabulary) -> tuple[list[
     """Facts for every case and news measure of a document, and findings about what was not understood."""
     ex = Extractor(vocab)
     doc = records.document
-    abbreviations = document_abbreviations(doc)
+    abbreviations = document_abbreviations(doc, vocab)
     facts: list[MeasureFacts] = []
     findings: list[Finding] = []
     for case in records.cases:
@@ -483,9 +535,16 @@ def extract_document(records: DocumentRecords, vocab: Vocabulary) -> tuple[list[
         facts.append(f)
         for a in f.agencies:
             if not a.known:
-                findings.append(Finding("unknown-agency", f"submitting unit '{a.name}' of case {case.key} is not "
-                                        "in the agency registry; minted as a new agency for review",
-                                        Severity.WARNING, str(doc.path), subject=case.key))
+                findings.append(
+                    Finding(
+                        "unknown-agency",
+                        f"submitting unit '{a.name}' of case {case.key} is not "
+                        "in the agency registry; minted as a new agency for review",
+                        Severity.WARNING,
+                        str(doc.path),
+                        subject=case.key,
+                    )
+                )
     for nm in records.news_measures:
         facts.append(ex.news_facts(doc, nm, abbreviations))
     return facts, findings

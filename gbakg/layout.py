@@ -217,6 +217,7 @@ def normalise_for_check(text: str) -> str:
 
 def relocate(doc_text: str, f: Field) -> Located:
     """Rebuild the offset map of a field read earlier: the cleaned text of its source span."""
-    shifted = [Line(ln.number, ln.start + f.start, ln.end + f.start, ln.text)
-               for ln in split_lines(doc_text[f.start : f.end])]
+    shifted = [
+        Line(ln.number, ln.start + f.start, ln.end + f.start, ln.text) for ln in split_lines(doc_text[f.start : f.end])
+    ]
     return join_lines(doc_text, shifted)

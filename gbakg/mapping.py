@@ -232,8 +232,7 @@ class Mapper:
                 g.add((node, GBA.instrumentType, URIRef(i.type_key)))
             if i.abbreviation:
                 g.add((node, GBA.abbreviation, self.text(i.abbreviation)))
-        for prop, mentions in ((GBA.mechanism, f.mechanisms), (GBA.factorFlow, f.flows),
-                               (GBA.policyDomain, f.domains)):
+        for prop, mentions in ((GBA.mechanism, f.mechanisms), (GBA.factorFlow, f.flows), (GBA.policyDomain, f.domains)):
             for c in mentions:
                 self.fact(m, prop, URIRef(c.key), c.evidence)
         for name in f.initiatives:
@@ -254,10 +253,10 @@ class Mapper:
                 g.add((node, GBA.recognized, URIRef(link.recognized)))
             if link.subject:
                 g.add((node, GBA.subject, self.text(link.subject)))
-            for a in link.agencies:
-                g.add((node, GBA.agency, URIRef(a)))
-            for i in link.instruments:
-                g.add((node, GBA.basedOn, URIRef(i)))
+            for agency_key in link.agencies:
+                g.add((node, GBA.agency, URIRef(agency_key)))
+            for instrument_key_ in link.instruments:
+                g.add((node, GBA.basedOn, URIRef(instrument_key_)))
             g.add((node, RDFS.label, self.text(link.subject or link.evidence.text[:40])))
         for k, o in enumerate(f.outcomes, start=1):
             node = ID[f"outcome/{local}-{k:02d}"]

@@ -9,17 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 
-class DocumentKind(str, Enum):
+class DocumentKind(StrEnum):
     CASE_BATCH = "case-batch"
     WORK_PLAN = "work-plan"
     NEWS = "news"
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """SHACL severities, also used for reader findings."""
 
     VIOLATION = "Violation"

@@ -149,10 +149,23 @@ PREFIXES = {
 SERIAL_PREFIXES = {k: v for k, v in PREFIXES.items() if k != "id"} | {
     f"gb{name}" if name in ("level", "unit", "axis", "flow", "domain", "span") else name: ID_URI + path
     for name, path in (
-        ("batch", "batch/"), ("outcome", "outcome/"), ("event", "event/"), ("link", "link/"),
-        ("evidence", "evidence/"), ("span", "span/"), ("submission", "submission/"), ("doc", "document/"),
-        ("workplan", "workplan/"), ("mech", "mechanism/"), ("flow", "flow/"), ("domain", "domain/"),
-        ("itype", "instrument-type/"), ("level", "level/"), ("unit", "unit/"), ("axis", "axis/"),
-        ("fkind", "figure-kind/"), ("graph", "graph/"),
+        ("batch", "batch/"),
+        ("outcome", "outcome/"),
+        ("event", "event/"),
+        ("link", "link/"),
+        ("evidence", "evidence/"),
+        ("span", "span/"),
+        ("submission", "submission/"),
+        ("doc", "document/"),
+        ("workplan", "workplan/"),
+        ("mech", "mechanism/"),
+        ("flow", "flow/"),
+        ("domain", "domain/"),
+        ("itype", "instrument-type/"),
+        ("level", "level/"),
+        ("unit", "unit/"),
+        ("axis", "axis/"),
+        ("fkind", "figure-kind/"),
+        ("graph", "graph/"),
     )
 }

@@ -99,11 +99,15 @@ def build_graph(corpus_dir: str | Path, vocab: Vocabulary | None = None, progres
 
 def count(graph: Graph, built: Built | None = None) -> dict[str, int]:
     """The headline counts of a built graph."""
+
     def n(cls) -> int:
         return len(set(graph.subjects(RDF.type, cls)))
 
-    agencies = (set(graph.objects(None, GBA.submittedBy)) | set(graph.objects(None, GBA.agency))
-                | set(graph.objects(None, PROV.wasAssociatedWith)))
+    agencies = (
+        set(graph.objects(None, GBA.submittedBy))
+        | set(graph.objects(None, GBA.agency))
+        | set(graph.objects(None, PROV.wasAssociatedWith))
+    )
     return {
         "documents": n(GBA.SourceDocument),
         "cases": n(GBA.TypicalCase),
@@ -111,8 +115,17 @@ def count(graph: Graph, built: Built | None = None) -> dict[str, int]:
         "reported measures": n(GBA.ReportedMeasure),
         "agencies": len(agencies),
         "instruments": n(GBA.Instrument),
-        "links": sum(n(c) for c in (GBA.MutualRecognition, GBA.JointStandardSetting, GBA.RuleApplication,
-                                     GBA.Convergence, GBA.SystemInterconnection, GBA.JointInspection)),
+        "links": sum(
+            n(c)
+            for c in (
+                GBA.MutualRecognition,
+                GBA.JointStandardSetting,
+                GBA.RuleApplication,
+                GBA.Convergence,
+                GBA.SystemInterconnection,
+                GBA.JointInspection,
+            )
+        ),
         "mutual recognitions": n(GBA.MutualRecognition),
         "outcomes": n(GBA.Outcome),
         "dated events": n(GBA.DatedEvent),
@@ -122,8 +135,9 @@ def count(graph: Graph, built: Built | None = None) -> dict[str, int]:
     }
 
 
-def build(corpus_dir: str | Path, out_dir: str | Path, progress: Progress = _noop,
-          shapes_dir: Path | None = None) -> BuildResult:
+def build(
+    corpus_dir: str | Path, out_dir: str | Path, progress: Progress = _noop, shapes_dir: Path | None = None
+) -> BuildResult:
     """Build, validate and write the graph of a corpus.
 
     Raises:
@@ -147,7 +161,8 @@ def build(corpus_dir: str | Path, out_dir: str | Path, progress: Progress = _noo
     for sev in (Severity.VIOLATION, Severity.WARNING, Severity.INFO):
         counts[sev.value.lower() + "s"] = rep.count(sev)
     extra = [("corpus", str(Path(corpus_dir))), ("documents", str(len(built.corpus.documents)))] + [
-        (k, str(v)) for k, v in counts.items() if k not in ("violations", "warnings", "infos")]
+        (k, str(v)) for k, v in counts.items() if k not in ("violations", "warnings", "infos")
+    ]
     payloads: dict[str, str] = {
         "graph.trig": serialize(built.dataset, "trig"),
         "graph.ttl": serialize(built.graph, "turtle"),
@@ -158,12 +173,23 @@ def build(corpus_dir: str | Path, out_dir: str | Path, progress: Progress = _noo
     }
     timings["serialise"] = time.perf_counter() - t
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    payloads["summary.json"] = json.dumps(
-        {"counts": counts, "timings_s": {k: round(v, 3) for k, v in timings.items()},
-         "peak_memory_mb": round(peak, 1),
-         "documents": [d.document.path.name for d in built.corpus.documents
-                       if d.document.meta.kind is not None and d.document.meta.kind in DocumentKind]},
-        ensure_ascii=False, indent=2) + "\n"
+    payloads["summary.json"] = (
+        json.dumps(
+            {
+                "counts": counts,
+                "timings_s": {k: round(v, 3) for k, v in timings.items()},
+                "peak_memory_mb": round(peak, 1),
+                "documents": [
+                    d.document.path.name
+                    for d in built.corpus.documents
+                    if d.document.meta.kind is not None and d.document.meta.kind in DocumentKind
+                ],
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+        + "\n"
+    )
     files = write_atomically(out, payloads)
     return BuildResult(out, counts, timings, peak, rep, files)
 
@@ -190,6 +216,9 @@ def write_atomically(out_dir: Path, payloads: dict[str, str]) -> dict[str, Path]
             Path(tmp).unlink(missing_ok=True)
         from .errors import Location
 
-        raise OutputError(f"cannot write the outputs: {e.strerror}", location=Location(str(out_dir)),
-                          hint="choose a writable --out folder") from e
+        raise OutputError(
+            f"cannot write the outputs: {e.strerror}",
+            location=Location(str(out_dir)),
+            hint="choose a writable --out folder",
+        ) from e
     return {name: out_dir / name for name in payloads}

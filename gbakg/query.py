@@ -74,12 +74,16 @@ def parse_query_file(path: Path) -> NamedQuery:
     for raw in fields["param"]:
         pm = PARAM.match(raw)
         if not pm:
-            raise QueryError(f"malformed param line '{raw}'", location=Location(str(path)),
-                             hint="write '# param: ?name type [optional] — description'")
+            raise QueryError(
+                f"malformed param line '{raw}'",
+                location=Location(str(path)),
+                hint="write '# param: ?name type [optional] — description'",
+            )
         params.append(Param(pm.group(1), pm.group(2), bool(pm.group(3)), pm.group(4) or ""))
     columns = tuple(c.strip() for c in ",".join(fields["columns"]).split(",") if c.strip())
-    return NamedQuery(path.stem, path, " ".join(fields["title"]), " ".join(fields["description"]), tuple(params),
-                      columns, text)
+    return NamedQuery(
+        path.stem, path, " ".join(fields["title"]), " ".join(fields["description"]), tuple(params), columns, text
+    )
 
 
 def library(directory: Path | None = None) -> dict[str, NamedQuery]:
@@ -121,15 +125,19 @@ def bind_params(query: NamedQuery | None, params: dict[str, str]) -> dict[str, N
     for key, value in params.items():
         name = key.lstrip("?")
         if declared and name not in declared:
-            raise QueryError(f"the query '{query.name if query else ''}' has no parameter '{name}'",
-                             hint=f"its parameters: {', '.join(declared) or 'none'}")
-        kind = declared[name].type if name in declared else ("iri" if IRI_OK.match(value) and "://" in value
-                                                              else "string")
+            raise QueryError(
+                f"the query '{query.name if query else ''}' has no parameter '{name}'",
+                hint=f"its parameters: {', '.join(declared) or 'none'}",
+            )
+        kind = (
+            declared[name].type if name in declared else ("iri" if IRI_OK.match(value) and "://" in value else "string")
+        )
         out[name] = to_term(value, kind, name)
     for p in declared.values():
         if not p.optional and p.name not in out:
-            raise QueryError(f"the query '{query.name if query else ''}' needs --param {p.name}=…",
-                             hint=p.description or None)
+            raise QueryError(
+                f"the query '{query.name if query else ''}' needs --param {p.name}=…", hint=p.description or None
+            )
     return out
 
 
@@ -145,8 +153,10 @@ def to_term(value: str, kind: str, name: str = "") -> Node:
             if prefix in PREFIXES:
                 value = PREFIXES[prefix] + local
         if not IRI_OK.match(value):
-            raise QueryError(f"parameter '{name}' is not a valid IRI: {value!r}",
-                             hint="give an absolute IRI (https://…) or a prefixed name such as case:b3-07")
+            raise QueryError(
+                f"parameter '{name}' is not a valid IRI: {value!r}",
+                hint="give an absolute IRI (https://…) or a prefixed name such as case:b3-07",
+            )
         return URIRef(value)
     if kind in ("xsd:integer", "integer"):
         if not re.fullmatch(r"[+-]?\d+", value.strip()):
@@ -178,7 +188,7 @@ def with_values(text: str, bindings: dict[str, Node]) -> str:
     m = re.search(r"\bWHERE\s*\{", text, flags=re.IGNORECASE)
     if not m:
         raise QueryError("cannot bind parameters: the query has no WHERE clause")
-    return text[: m.end()] + "\n  " + values_block(bindings) + text[m.end():]
+    return text[: m.end()] + "\n  " + values_block(bindings) + text[m.end() :]
 
 
 # --- running --------------------------------------------------------------------------------------
@@ -196,26 +206,28 @@ def check_syntax(text: str, where: str) -> None:
         line = getattr(e, "lineno", None)
         col = getattr(e, "col", None)
         msg = getattr(e, "msg", None) or str(e).splitlines()[0]
-        raise QueryError(f"SPARQL syntax error: {msg}", location=Location(where, line, col),
-                         hint="fix the query text") from e
+        raise QueryError(
+            f"SPARQL syntax error: {msg}", location=Location(where, line, col), hint="fix the query text"
+        ) from e
 
 
 def run_local(graph: Graph, text: str, bindings: dict[str, Node], where: str = "query") -> QueryResult:
     """Run a SELECT query on an in-memory graph."""
     check_syntax(text, where)
     try:
-        result = graph.query(text, initBindings={Variable(k): v for k, v in bindings.items()})
+        result = graph.query(text, initBindings={Variable(k): v for k, v in bindings.items()})  # type: ignore[misc]
     except Exception as e:  # evaluation errors from rdflib's SPARQL engine
         raise QueryError(f"the query failed: {e}", location=Location(where)) from e
     if result.type != "SELECT":
         raise QueryError("only SELECT queries are supported", location=Location(where))
     names = tuple(str(v) for v in (result.vars or ()))
-    rows = tuple(tuple(row[i] if row[i] is not None else None for i in range(len(names))) for row in result)
+    rows = tuple(tuple(row[i] for i in range(len(names))) for row in result)  # type: ignore[index]
     return QueryResult(names, rows)
 
 
-def run_endpoint(url: str, text: str, bindings: dict[str, Node], where: str = "query", timeout: float = 10.0,
-                 retries: int = 2) -> QueryResult:
+def run_endpoint(
+    url: str, text: str, bindings: dict[str, Node], where: str = "query", timeout: float = 10.0, retries: int = 2
+) -> QueryResult:
     """Run a SELECT query on a SPARQL 1.1 Protocol endpoint through SPARQLWrapper.
 
     Raises:
@@ -242,19 +254,26 @@ def run_endpoint(url: str, text: str, bindings: dict[str, Node], where: str = "q
         except HTTPError as e:
             last = e
             if e.code < 500:
-                raise EndpointError(f"the endpoint refused the query: HTTP {e.code} {e.reason}",
-                                    location=Location(url), hint="check the query and the endpoint URL") from e
+                raise EndpointError(
+                    f"the endpoint refused the query: HTTP {e.code} {e.reason}",
+                    location=Location(url),
+                    hint="check the query and the endpoint URL",
+                ) from e
         except SPARQLWrapperException as e:
             last = e
-            raise EndpointError(f"the endpoint answered with an error: {str(e).splitlines()[0]}",
-                                location=Location(url)) from e
+            raise EndpointError(
+                f"the endpoint answered with an error: {str(e).splitlines()[0]}", location=Location(url)
+            ) from e
         except (URLError, TimeoutError, OSError, ValueError) as e:
             last = e
         if attempt < retries:
             time.sleep(0.3 * (2**attempt))
     reason = getattr(last, "reason", None) or last
-    raise EndpointError(f"cannot reach the endpoint after {retries + 1} attempts: {reason}",
-                        location=Location(url), hint="check that the server is running and the URL is right")
+    raise EndpointError(
+        f"cannot reach the endpoint after {retries + 1} attempts: {reason}",
+        location=Location(url),
+        hint="check that the server is running and the URL is right",
+    )
 
 
 def _from_json(data: dict) -> QueryResult:
@@ -280,8 +299,14 @@ def _term(v: dict | None) -> Node | None:
     return Literal(v["value"])
 
 
-def run(spec: str | None = None, *, sparql: str | None = None, graph: Graph | None = None,
-        endpoint: str | None = None, params: dict[str, str] | None = None) -> QueryResult:
+def run(
+    spec: str | None = None,
+    *,
+    sparql: str | None = None,
+    graph: Graph | None = None,
+    endpoint: str | None = None,
+    params: dict[str, str] | None = None,
+) -> QueryResult:
     """Run a named query, a ``.rq`` file or query text on a graph or an endpoint.
 
     Raises:
@@ -313,7 +338,7 @@ def _short(term: Node | None) -> str:
         s = str(term)
         for prefix, ns in sorted(SERIAL_PREFIXES.items(), key=lambda kv: -len(kv[1])):
             if s.startswith(ns):
-                return f"{prefix}:{s[len(ns):]}"
+                return f"{prefix}:{s[len(ns) :]}"
         return s
     return str(term)
 
@@ -356,8 +381,12 @@ def to_json(result: QueryResult) -> str:
                     lit["datatype"] = str(t.datatype)
                 b[name] = lit
         bindings.append(b)
-    return json.dumps({"head": {"vars": list(result.vars)}, "results": {"bindings": bindings}},
-                      ensure_ascii=False, indent=1) + "\n"
+    return (
+        json.dumps(
+            {"head": {"vars": list(result.vars)}, "results": {"bindings": bindings}}, ensure_ascii=False, indent=1
+        )
+        + "\n"
+    )
 
 
 def to_table(result: QueryResult, max_width: int = 60) -> str:
@@ -384,13 +413,13 @@ RENDERERS = {"table": to_table, "csv": to_csv, "tsv": to_tsv, "json": to_json}
 def cmd_query(args: argparse.Namespace) -> int:
     if args.list:
         for nq in library().values():
-            params = ", ".join(f"{p.name}{'?' if p.optional else ''}" for p in nq.params)
-            print(f"{nq.name:<26} {nq.title}" + (f"  [params: {params}]" if params else ""))
+            names = ", ".join(f"{p.name}{'?' if p.optional else ''}" for p in nq.params)
+            print(f"{nq.name:<26} {nq.title}" + (f"  [params: {names}]" if names else ""))
             print(f"{'':<26} {nq.description}")
         return 0
     if not args.name and not args.sparql:
         raise QueryError("give a query name, a .rq file or --sparql TEXT", hint="see `gbakg query --list`")
-    params = {}
+    params: dict[str, str] = {}
     for item in args.param or []:
         if "=" not in item:
             raise QueryError(f"--param needs key=value, not {item!r}")
@@ -408,15 +437,17 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 def add_query_parser(sub: argparse._SubParsersAction) -> None:
     q = sub.add_parser(
-        "query", help="run a named SPARQL query, a .rq file or query text",
+        "query",
+        help="run a named SPARQL query, a .rq file or query text",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Run a query of the library (queries/*.rq), a .rq file or --sparql TEXT on the last build's "
-                    "graph, another graph file, or a SPARQL endpoint.\n\nexamples:\n"
-                    "  gbakg query --list\n"
-                    "  gbakg query case-agencies --param case=case:b3-07\n"
-                    "  gbakg query outcomes --format csv > outcomes.csv\n"
-                    "  gbakg query cases --endpoint http://127.0.0.1:7878/query",
-        epilog="exit codes: 0 ok, 2 bad query, parameters, graph or endpoint")
+        "graph, another graph file, or a SPARQL endpoint.\n\nexamples:\n"
+        "  gbakg query --list\n"
+        "  gbakg query case-agencies --param case=case:b3-07\n"
+        "  gbakg query outcomes --format csv > outcomes.csv\n"
+        "  gbakg query cases --endpoint http://127.0.0.1:7878/query",
+        epilog="exit codes: 0 ok, 2 bad query, parameters, graph or endpoint",
+    )
     q.add_argument("name", nargs="?", help="a query name from the library, or a .rq file")
     q.add_argument("--sparql", help="query text instead of a name")
     q.add_argument("--graph", default="out/graph.ttl", help="graph file to query (default: out/graph.ttl)")

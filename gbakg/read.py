@@ -18,9 +18,9 @@ import logging
 import re
 import tomllib
 from array import array
-from itertools import accumulate
 from collections import Counter
 from collections.abc import Iterator
+from itertools import accumulate
 from pathlib import Path
 
 from .errors import Location, ManifestError, ReadError
@@ -155,16 +155,20 @@ def load_manifest(corpus_dir: Path) -> tuple[dict[str, DocumentMeta], list[Findi
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         m = re.search(r"line (\d+), column (\d+)", str(e))
         loc = Location(str(path), int(m.group(1)), int(m.group(2))) if m else Location(str(path))
-        raise ManifestError(f"the manifest is not valid TOML: {e}", location=loc,
-                            hint="fix the manifest or remove it; documents load without it") from e
+        raise ManifestError(
+            f"the manifest is not valid TOML: {e}",
+            location=loc,
+            hint="fix the manifest or remove it; documents load without it",
+        ) from e
     metas: dict[str, DocumentMeta] = {}
     findings: list[Finding] = []
     for i, entry in enumerate(data.get("document", []), start=1):
         try:
             meta = _meta_from_entry(entry)
         except (KeyError, ValueError, TypeError) as e:
-            findings.append(Finding("manifest-entry", f"manifest entry {i} is unusable: {e}", Severity.WARNING,
-                                    str(path)))
+            findings.append(
+                Finding("manifest-entry", f"manifest entry {i} is unusable: {e}", Severity.WARNING, str(path))
+            )
             continue
         metas[meta.file] = meta
     return metas, findings
@@ -212,7 +216,8 @@ def infer_meta(path: Path, text: str) -> tuple[DocumentMeta, Finding]:
     finding = Finding(
         "not-in-manifest",
         f"not listed in manifest.toml; read as {kind.value}"
-        + (f", batch {batch}" if batch else "") + f", {language} (inferred from the text)",
+        + (f", batch {batch}" if batch else "")
+        + f", {language} (inferred from the text)",
         Severity.WARNING,
         str(path),
     )
@@ -238,8 +243,11 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
         ReadError: the folder does not exist.
     """
     if not corpus_dir.is_dir():
-        raise ReadError("the corpus folder does not exist", location=Location(str(corpus_dir)),
-                        hint="pass --corpus DIR pointing at a folder of documents")
+        raise ReadError(
+            "the corpus folder does not exist",
+            location=Location(str(corpus_dir)),
+            hint="pass --corpus DIR pointing at a folder of documents",
+        )
     return sorted(p for p in corpus_dir.iterdir() if p.is_file() and p.suffix.lower() in DOCUMENT_SUFFIXES)
 
 
@@ -255,8 +263,14 @@ def iter_documents(corpus_dir: str | Path, vocab: Vocabulary | None = None) -> I
     vocab = vocab or load_vocabulary()
     listed = {p.name for p in files}
     for name in sorted(set(metas) - listed):
-        manifest_findings.append(Finding("missing-document", f"manifest lists {name}, which is not in the folder",
-                                         Severity.WARNING, str(root / "manifest.toml")))
+        manifest_findings.append(
+            Finding(
+                "missing-document",
+                f"manifest lists {name}, which is not in the folder",
+                Severity.WARNING,
+                str(root / "manifest.toml"),
+            )
+        )
     if manifest_findings:
         yield DocumentRecords(document=_placeholder(root), findings=tuple(manifest_findings))
     for path in files:
@@ -296,8 +310,19 @@ def read_document(path: Path, meta: DocumentMeta | None, vocab: Vocabulary) -> D
         loc = e.location or Location(str(path))
         bad = DocumentMeta(file=path.name, kind=None, in_manifest=meta is not None)
         doc = Document(path, bad, "", "unknown", hashlib.sha256(data).hexdigest(), len(data))
-        return DocumentRecords(doc, findings=(Finding("unreadable", e.message + (f" ({e.hint})" if e.hint else ""),
-                                                      Severity.VIOLATION, loc.path, loc.line, loc.column),))
+        return DocumentRecords(
+            doc,
+            findings=(
+                Finding(
+                    "unreadable",
+                    e.message + (f" ({e.hint})" if e.hint else ""),
+                    Severity.VIOLATION,
+                    loc.path,
+                    loc.line,
+                    loc.column,
+                ),
+            ),
+        )
     findings: list[Finding] = []
     if meta is None:
         meta, finding = infer_meta(path, text)
@@ -312,8 +337,9 @@ def read_document(path: Path, meta: DocumentMeta | None, vocab: Vocabulary) -> D
     return _read_news(doc, findings, vocab)
 
 
-def _finding(doc: Document, code: str, message: str, severity: Severity, offset: int | None = None,
-             subject: str | None = None) -> Finding:
+def _finding(
+    doc: Document, code: str, message: str, severity: Severity, offset: int | None = None, subject: str | None = None
+) -> Finding:
     if offset is None:
         return Finding(code, message, severity, str(doc.path), subject=subject)
     loc = Location.at_offset(doc.path, doc.text, offset)
@@ -328,8 +354,7 @@ def _read_case_batch(doc: Document, findings: list[Finding]) -> DocumentRecords:
     wrap, wrapped = wrap_width(lines)
     batch = doc.meta.batch or 0
     if not doc.meta.batch:
-        findings.append(_finding(doc, "no-batch", "batch number unknown; cases numbered as batch 0",
-                                 Severity.WARNING))
+        findings.append(_finding(doc, "no-batch", "batch number unknown; cases numbered as batch 0", Severity.WARNING))
     toc: dict[int, tuple[str, int]] = {}
     headings: list[tuple[int, Line]] = []
     for idx, line in enumerate(lines):
@@ -343,13 +368,27 @@ def _read_case_batch(doc: Document, findings: list[Finding]) -> DocumentRecords:
         if h:
             n = _numeral(h.group(1))
             if n is None:
-                findings.append(_finding(doc, "bad-number", f"case heading with an unreadable number "
-                                         f"'{h.group(1)}'", Severity.VIOLATION, line.start))
+                findings.append(
+                    _finding(
+                        doc,
+                        "bad-number",
+                        f"case heading with an unreadable number '{h.group(1)}'",
+                        Severity.VIOLATION,
+                        line.start,
+                    )
+                )
                 continue
             headings.append((idx, line))
     if not headings:
-        findings.append(_finding(doc, "no-cases", "no case headings (案例一, 案例二 …) found; "
-                                 "is this really a case batch?", Severity.VIOLATION, 0))
+        findings.append(
+            _finding(
+                doc,
+                "no-cases",
+                "no case headings (案例一, 案例二 …) found; is this really a case batch?",
+                Severity.VIOLATION,
+                0,
+            )
+        )
     cases: list[Case] = []
     seen: dict[int, int] = {}
     for k, (idx, line) in enumerate(headings):
@@ -359,9 +398,16 @@ def _read_case_batch(doc: Document, findings: list[Finding]) -> DocumentRecords:
         number = _numeral(h.group(1)) or 0
         heading = join_lines(doc.text, [line]).field()
         if number in seen:
-            findings.append(_finding(doc, "duplicate-case", f"case number {number} appears again (first at "
-                                     f"line {seen[number]}); both kept", Severity.VIOLATION, line.start,
-                                     f"b{batch}-{number:02d}"))
+            findings.append(
+                _finding(
+                    doc,
+                    "duplicate-case",
+                    f"case number {number} appears again (first at line {seen[number]}); both kept",
+                    Severity.VIOLATION,
+                    line.start,
+                    f"b{batch}-{number:02d}",
+                )
+            )
         seen.setdefault(number, line.number)
         case = _read_case(doc, lines[idx + 1 : end_idx], batch, number, heading, wrap, wrapped, findings)
         cases.append(case)
@@ -369,8 +415,16 @@ def _read_case_batch(doc: Document, findings: list[Finding]) -> DocumentRecords:
     return DocumentRecords(doc, cases=tuple(cases), findings=tuple(findings))
 
 
-def _read_case(doc: Document, lines: list[Line], batch: int, number: int, heading: Field, wrap: int,
-               wrapped: bool, findings: list[Finding]) -> Case:
+def _read_case(
+    doc: Document,
+    lines: list[Line],
+    batch: int,
+    number: int,
+    heading: Field,
+    wrap: int,
+    wrapped: bool,
+    findings: list[Finding],
+) -> Case:
     key = f"b{batch}-{number:02d}"
     content = [ln for ln in lines if not ln.blank and not ln.footer]
     i = 0
@@ -379,8 +433,9 @@ def _read_case(doc: Document, lines: list[Line], batch: int, number: int, headin
     title_idx = next((j for j, ln in enumerate(content[:4]) if TITLE_LINE.match(ln.text)), None)
     units_idx = next((j for j, ln in enumerate(content[:8]) if UNITS_LINE.match(ln.text)), None)
     if title_idx is None:
-        findings.append(_finding(doc, "no-title", f"case {key} has no 案例名称 line", Severity.VIOLATION,
-                                 heading.end, key))
+        findings.append(
+            _finding(doc, "no-title", f"case {key} has no 案例名称 line", Severity.VIOLATION, heading.end, key)
+        )
     else:
         stop = units_idx if units_idx is not None and units_idx > title_idx else title_idx + 1
         title_lines = content[title_idx:stop]
@@ -391,14 +446,20 @@ def _read_case(doc: Document, lines: list[Line], batch: int, number: int, headin
         title = loc.field(skip)
         i = stop
     if units_idx is None:
-        findings.append(_finding(doc, "no-units", f"case {key} has no 报送单位 line", Severity.VIOLATION,
-                                 heading.end, key))
+        findings.append(
+            _finding(doc, "no-units", f"case {key} has no 报送单位 line", Severity.VIOLATION, heading.end, key)
+        )
     else:
         unit_lines = [content[units_idx]]
         first_w = width(content[units_idx].text.strip())
         nxt = content[units_idx + 1] if units_idx + 1 < len(content) else None
-        if (wrapped and nxt is not None and first_w >= wrap - 4 and width(nxt.text.strip()) < 0.6 * wrap
-                and not nxt.text.strip().endswith(tuple("。；！？"))):
+        if (
+            wrapped
+            and nxt is not None
+            and first_w >= wrap - 4
+            and width(nxt.text.strip()) < 0.6 * wrap
+            and not nxt.text.strip().endswith(tuple("。；！？"))
+        ):
             unit_lines.append(nxt)
         loc = join_lines(doc.text, unit_lines)
         prefix = UNITS_LINE.match(unit_lines[0].text)
@@ -406,22 +467,47 @@ def _read_case(doc: Document, lines: list[Line], batch: int, number: int, headin
         loc = loc.sub(_skip_to(loc, unit_lines[0].start + prefix.end()), len(loc))
         units = _split_units(loc)
         if not units:
-            findings.append(_finding(doc, "no-units", f"case {key} has an empty 报送单位 line",
-                                     Severity.VIOLATION, unit_lines[0].start, key))
+            findings.append(
+                _finding(
+                    doc,
+                    "no-units",
+                    f"case {key} has an empty 报送单位 line",
+                    Severity.VIOLATION,
+                    unit_lines[0].start,
+                    key,
+                )
+            )
         i = units_idx + len(unit_lines)
     body_lines = content[i:]
     paras = paragraphs(doc.text, body_lines, wrap, wrapped)
     body = join_lines(doc.text, body_lines)
     if not body.text:
-        findings.append(_finding(doc, "empty-case", f"case {key} has no body text; the document may be "
-                                 "truncated", Severity.VIOLATION, heading.end, key))
+        findings.append(
+            _finding(
+                doc,
+                "empty-case",
+                f"case {key} has no body text; the document may be truncated",
+                Severity.VIOLATION,
+                heading.end,
+                key,
+            )
+        )
     elif not body.text.rstrip().endswith(tuple("。！？”）)")):
-        findings.append(_finding(doc, "truncated", f"case {key} ends mid-sentence; the document may be "
-                                 "truncated", Severity.WARNING, body.field().end, key))
+        findings.append(
+            _finding(
+                doc,
+                "truncated",
+                f"case {key} ends mid-sentence; the document may be truncated",
+                Severity.WARNING,
+                body.field().end,
+                key,
+            )
+        )
     subs = sub_measures(paras)
     results = paras[-1].field() if len(paras) >= 2 and not _holds_marker(paras[-1]) else None
-    return Case(doc.key, batch, number, heading, title, units, body.field(), tuple(p.field() for p in paras),
-                subs, results)
+    return Case(
+        doc.key, batch, number, heading, title, units, body.field(), tuple(p.field() for p in paras), subs, results
+    )
 
 
 def _skip_to(loc: Located, offset: int) -> int:
@@ -474,32 +560,63 @@ def _holds_marker(para: Located) -> bool:
     return any(m.group(1) in ("一", "二") or m.group(2) in ("一", "二") for m in SUB_MARKER.finditer(para.text))
 
 
-def _check_numbering(doc: Document, cases: list[Case], toc: dict[int, tuple[str, int]],
-                     findings: list[Finding]) -> None:
+def _check_numbering(
+    doc: Document, cases: list[Case], toc: dict[int, tuple[str, int]], findings: list[Finding]
+) -> None:
     numbers = sorted({c.number for c in cases})
     if numbers:
         missing = sorted(set(range(1, numbers[-1] + 1)) - set(numbers))
         for n in missing:
-            findings.append(_finding(doc, "numbering-gap", f"case {n} is missing from the numbering",
-                                     Severity.VIOLATION))
+            findings.append(
+                _finding(doc, "numbering-gap", f"case {n} is missing from the numbering", Severity.VIOLATION)
+            )
     announced = doc.meta.cases
     if announced is not None and announced != len(cases):
-        findings.append(_finding(doc, "case-count", f"{len(cases)} cases read, but the manifest announces "
-                                 f"{announced}", Severity.VIOLATION))
+        findings.append(
+            _finding(
+                doc,
+                "case-count",
+                f"{len(cases)} cases read, but the manifest announces {announced}",
+                Severity.VIOLATION,
+            )
+        )
     if toc:
         by_number = {c.number: c for c in cases}
         for n, (entry, offset) in sorted(toc.items()):
             case = by_number.get(n)
             if case is None:
-                findings.append(_finding(doc, "toc-mismatch", f"the table of contents lists case {n}, which is "
-                                         "not in the text", Severity.WARNING, offset))
+                findings.append(
+                    _finding(
+                        doc,
+                        "toc-mismatch",
+                        f"the table of contents lists case {n}, which is not in the text",
+                        Severity.WARNING,
+                        offset,
+                    )
+                )
             elif case.title is not None and re.sub(r"\s+", "", case.title.text) != entry:
-                findings.append(_finding(doc, "toc-mismatch", f"table of contents and heading differ for case "
-                                         f"{n}: contents '{entry}', heading '{case.title.text}'",
-                                         Severity.WARNING, offset, case.key))
+                findings.append(
+                    _finding(
+                        doc,
+                        "toc-mismatch",
+                        f"table of contents and heading differ for case "
+                        f"{n}: contents '{entry}', heading '{case.title.text}'",
+                        Severity.WARNING,
+                        offset,
+                        case.key,
+                    )
+                )
         for n in sorted(set(by_number) - set(toc)):
-            findings.append(_finding(doc, "toc-mismatch", f"case {n} is not in the table of contents",
-                                     Severity.WARNING, by_number[n].heading.start, by_number[n].key))
+            findings.append(
+                _finding(
+                    doc,
+                    "toc-mismatch",
+                    f"case {n} is not in the table of contents",
+                    Severity.WARNING,
+                    by_number[n].heading.start,
+                    by_number[n].key,
+                )
+            )
 
 
 # --- work plans ----------------------------------------------------------------------------------
@@ -524,10 +641,16 @@ def _read_work_plan(doc: Document, findings: list[Finding]) -> DocumentRecords:
         assert m is not None
         loc = loc.sub(_skip_to(loc, item_lines[0].start + m.end()), len(loc))
         if current_section is None:
-            findings.append(_finding(doc, "item-outside-section", f"item {item_number} comes before any "
-                                     "section heading", Severity.WARNING, item_lines[0].start))
-        items.append(PlanItem(doc.key, item_number, current_section or "", loc.field(),
-                              to_simplified(loc.text)))
+            findings.append(
+                _finding(
+                    doc,
+                    "item-outside-section",
+                    f"item {item_number} comes before any section heading",
+                    Severity.WARNING,
+                    item_lines[0].start,
+                )
+            )
+        items.append(PlanItem(doc.key, item_number, current_section or "", loc.field(), to_simplified(loc.text)))
         item_lines = []
 
     for line in lines:
@@ -544,7 +667,7 @@ def _read_work_plan(doc: Document, findings: list[Finding]) -> DocumentRecords:
             item_lines = [line]
         elif sec and not open_item:
             flush()
-            top = _numeral(sec.group(1)) and sec.group(1)
+            top = sec.group(1)
             current_section = top
             sections.append(PlanSection(sec.group(1), _after(doc, line, sec.start(2)), None))
         elif sub and not open_item:
@@ -565,12 +688,14 @@ def _read_work_plan(doc: Document, findings: list[Finding]) -> DocumentRecords:
         findings.append(_finding(doc, "numbering-gap", f"work-plan item {n} is missing", Severity.VIOLATION))
     for n, count in Counter(numbers).items():
         if count > 1:
-            findings.append(_finding(doc, "duplicate-item", f"work-plan item {n} appears {count} times",
-                                     Severity.VIOLATION))
+            findings.append(
+                _finding(doc, "duplicate-item", f"work-plan item {n} appears {count} times", Severity.VIOLATION)
+            )
     if not items:
         findings.append(_finding(doc, "no-items", "no numbered work-plan items found", Severity.VIOLATION, 0))
-    return DocumentRecords(doc, plan_title=plan_title, plan_sections=tuple(sections), plan_items=tuple(items),
-                           findings=tuple(findings))
+    return DocumentRecords(
+        doc, plan_title=plan_title, plan_sections=tuple(sections), plan_items=tuple(items), findings=tuple(findings)
+    )
 
 
 def _after(doc: Document, line: Line, column: int) -> Field:
@@ -589,9 +714,12 @@ def _read_news(doc: Document, findings: list[Finding], vocab: Vocabulary) -> Doc
     for k in range(1, len(content)):
         ln = content[k]
         block_start = ln.text.startswith(" ") and not ln.text.startswith("  ")
-        titled = (k + 1 < len(content) and BYLINE.match(content[k + 1].text)
-                  and width(ln.text.strip()) < 0.9 * max(wrap, 24)
-                  and not ln.text.strip().endswith(tuple("。，；：、")))
+        titled = (
+            k + 1 < len(content)
+            and BYLINE.match(content[k + 1].text)
+            and width(ln.text.strip()) < 0.9 * max(wrap, 24)
+            and not ln.text.strip().endswith(tuple("。，；：、"))
+        )
         prev = content[k - 1].text.strip()
         if (block_start or titled) and prev.endswith(tuple("。！？”）")) and k - starts[-1] > 2:
             starts.append(k)
@@ -613,8 +741,9 @@ def _read_news(doc: Document, findings: list[Finding], vocab: Vocabulary) -> Doc
             if is_reported_measure(para.text, vocab):
                 measures.append(NewsMeasure(doc.key, doc.meta.batch, a, len(measures) + 1, para.field()))
     if not any(a.relevant for a in articles):
-        findings.append(_finding(doc, "no-relevant-article", "no article on this page is about rule alignment",
-                                 Severity.WARNING))
+        findings.append(
+            _finding(doc, "no-relevant-article", "no article on this page is about rule alignment", Severity.WARNING)
+        )
     return DocumentRecords(doc, articles=tuple(articles), news_measures=tuple(measures), findings=tuple(findings))
 
 

@@ -36,8 +36,9 @@ def _grouped(results: Iterable[ValidationResult]) -> dict[Severity, dict[str, li
     return out
 
 
-def to_markdown(report: ValidationReport, title: str = "gbakg data-quality report",
-                extra: Iterable[tuple[str, str]] = ()) -> str:
+def to_markdown(
+    report: ValidationReport, title: str = "gbakg data-quality report", extra: Iterable[tuple[str, str]] = ()
+) -> str:
     """The report as Markdown: summary tables, then results grouped by severity, shape and focus."""
     lines = [f"# {_md(title)}", ""]
     lines.append(f"Conforms: **{'yes' if report.conforms else 'no'}**")
@@ -64,12 +65,19 @@ def to_markdown(report: ValidationReport, title: str = "gbakg data-quality repor
             continue
         lines += ["", f"## {sev.value}s"]
         for shape, results in sorted(grouped[sev].items()):
-            lines += ["", f"### {_md(shape)} ({len(results)})", "", "| case | focus | message | source quote |",
-                      "|---|---|---|---|"]
+            lines += [
+                "",
+                f"### {_md(shape)} ({len(results)})",
+                "",
+                "| case | focus | message | source quote |",
+                "|---|---|---|---|",
+            ]
             for r in results:
                 quote = (r.quote or "")[:120]
-                lines.append(f"| {_md(r.case or '')} | {_md(r.focus_label)} | {_md(r.message)}"
-                             f"{' (' + _md(r.value) + ')' if r.value else ''} | {_md(quote)} |")
+                lines.append(
+                    f"| {_md(r.case or '')} | {_md(r.focus_label)} | {_md(r.message)}"
+                    f"{' (' + _md(r.value) + ')' if r.value else ''} | {_md(quote)} |"
+                )
     return "\n".join(lines) + "\n"
 
 
@@ -93,13 +101,18 @@ details{margin:.4rem 0}summary{cursor:pointer;font-weight:600}
 """
 
 
-def to_html(report: ValidationReport, title: str = "gbakg data-quality report",
-            extra: Iterable[tuple[str, str]] = ()) -> str:
+def to_html(
+    report: ValidationReport, title: str = "gbakg data-quality report", extra: Iterable[tuple[str, str]] = ()
+) -> str:
     """The report as one standalone HTML page (no external resources); every value is escaped."""
     e = html.escape
-    out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-           f"<title>{e(title)}</title><style>{CSS}</style></head><body>", f"<h1>{e(title)}</h1>",
-           f"<p>Conforms: <strong>{'yes' if report.conforms else 'no'}</strong></p>"]
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{e(title)}</title><style>{CSS}</style></head><body>",
+        f"<h1>{e(title)}</h1>",
+        f"<p>Conforms: <strong>{'yes' if report.conforms else 'no'}</strong></p>",
+    ]
     if extra:
         out.append("<ul>" + "".join(f"<li>{e(k)}: {e(v)}</li>" for k, v in extra) + "</ul>")
     out.append("<h2>Summary</h2><table><tr><th>severity</th><th>results</th></tr>")
@@ -112,11 +125,14 @@ def to_html(report: ValidationReport, title: str = "gbakg data-quality report",
         out.append(f'<tr><td>{e(batch)}</td><td class="{sev.value}">{sev.value}</td><td class="n">{n}</td></tr>')
     out.append("</table>")
     if report.findings:
-        out.append("<h2>Reader and extractor findings</h2><table><tr><th>severity</th><th>where</th>"
-                   "<th>finding</th></tr>")
+        out.append(
+            "<h2>Reader and extractor findings</h2><table><tr><th>severity</th><th>where</th><th>finding</th></tr>"
+        )
         for f in _sorted_findings(report.findings):
-            out.append(f'<tr><td class="{f.severity.value}">{f.severity.value}</td><td>{e(_where(f))}</td>'
-                       f"<td>{e(f.message)} <code>{e(f.code)}</code></td></tr>")
+            out.append(
+                f'<tr><td class="{f.severity.value}">{f.severity.value}</td><td>{e(_where(f))}</td>'
+                f"<td>{e(f.message)} <code>{e(f.code)}</code></td></tr>"
+            )
         out.append("</table>")
     grouped = _grouped(report.results)
     for sev in ORDER:
@@ -124,12 +140,16 @@ def to_html(report: ValidationReport, title: str = "gbakg data-quality report",
             continue
         out.append(f'<h2 class="{sev.value}">{sev.value}s</h2>')
         for shape, results in sorted(grouped[sev].items()):
-            out.append(f"<details open><summary>{e(shape)} ({len(results)})</summary><table>"
-                       "<tr><th>case</th><th>focus</th><th>message</th><th>source quote</th></tr>")
+            out.append(
+                f"<details open><summary>{e(shape)} ({len(results)})</summary><table>"
+                "<tr><th>case</th><th>focus</th><th>message</th><th>source quote</th></tr>"
+            )
             for r in results:
                 value = f" ({e(r.value)})" if r.value else ""
-                out.append(f"<tr><td>{e(r.case or '')}</td><td>{e(r.focus_label)}</td><td>{e(r.message)}{value}"
-                           f'</td><td class="quote">{e((r.quote or "")[:160])}</td></tr>')
+                out.append(
+                    f"<tr><td>{e(r.case or '')}</td><td>{e(r.focus_label)}</td><td>{e(r.message)}{value}"
+                    f'</td><td class="quote">{e((r.quote or "")[:160])}</td></tr>'
+                )
             out.append("</table></details>")
     out.append("</body></html>")
     return "\n".join(out) + "\n"

@@ -9,6 +9,7 @@ graph; Oxigraph takes milliseconds.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 
 import pyoxigraph as ox
@@ -53,14 +54,15 @@ def sorted_quads(ds: Dataset) -> list[ox.Quad]:
         gname = getattr(g, "identifier", g)
         quads.append(((_key(gname) if gname is not None else (-1, "")), _key(s), _key(p), _key(o), s, p, o, gname))
     quads.sort(key=lambda q: q[:4])
-    return [ox.Quad(to_ox(s), to_ox(p), to_ox(o),
-                    ox.NamedNode(str(g)) if isinstance(g, URIRef) else ox.DefaultGraph())
-            for *_, s, p, o, g in quads]
+    return [
+        ox.Quad(to_ox(s), to_ox(p), to_ox(o), ox.NamedNode(str(g)) if isinstance(g, URIRef) else ox.DefaultGraph())  # type: ignore[arg-type]
+        for *_, s, p, o, g in quads
+    ]
 
 
 def sorted_triples(graph: Graph | Iterable[tuple[Node, Node, Node]]) -> list[ox.Triple]:
     triples = sorted(graph, key=lambda t: (_key(t[0]), _key(t[1]), _key(t[2])))
-    return [ox.Triple(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in triples]
+    return [ox.Triple(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in triples]  # type: ignore[arg-type]
 
 
 def serialize(data: Graph | Dataset, fmt: str = "turtle", prefixes: dict[str, str] | None = None) -> str:
@@ -85,7 +87,23 @@ def serialize(data: Graph | Dataset, fmt: str = "turtle", prefixes: dict[str, st
         return compact_jsonld(json.loads(out), use_prefixes)
     out = ox.serialize(items, format=rdf_format, prefixes=None if fmt in ("nt", "nquads") else use_prefixes)
     assert out is not None
-    return out.decode("utf-8")
+    return _restore_lang_case(out.decode("utf-8"))
+
+
+_LANG_IN_TEXT = re.compile(r'(?<=[^\\]")@([a-z]{2,3}(?:-[a-z0-9]{2,8})+)(?=[\s,;.\])])')
+
+
+def canonical_lang(tag: str) -> str:
+    """BCP 47 canonical case: zh-hans → zh-Hans, en-gb → en-GB (Oxigraph writes tags in lower case)."""
+    parts = tag.split("-")
+    out = [parts[0].lower()]
+    for p in parts[1:]:
+        out.append(p.title() if len(p) == 4 else p.upper() if len(p) == 2 else p.lower())
+    return "-".join(out)
+
+
+def _restore_lang_case(text: str) -> str:
+    return _LANG_IN_TEXT.sub(lambda m: "@" + canonical_lang(m.group(1)), text)
 
 
 def compact_jsonld(data: object, prefixes: dict[str, str]) -> str:
@@ -95,18 +113,20 @@ def compact_jsonld(data: object, prefixes: dict[str, str]) -> str:
 
     def iri(value: str) -> str:
         for prefix, ns in ordered:
-            if value.startswith(ns) and len(value) > len(ns) and not value[len(ns):].startswith("//"):
-                return f"{prefix}:{value[len(ns):]}"
+            if value.startswith(ns) and len(value) > len(ns) and not value[len(ns) :].startswith("//"):
+                return f"{prefix}:{value[len(ns) :]}"
         return value
 
     def walk(node: object, key: str | None = None) -> object:
         if isinstance(node, list):
             return [walk(n, key) for n in node]
         if isinstance(node, dict):
-            out = {}
+            out: dict[str, object] = {}
             for k, v in node.items():
                 nk = k if k.startswith("@") else iri(k)
-                if k in ("@id", "@type") and isinstance(v, str):
+                if k == "@language" and isinstance(v, str):
+                    out[nk] = canonical_lang(v)
+                elif k in ("@id", "@type") and isinstance(v, str):
                     out[nk] = iri(v)
                 elif k == "@type" and isinstance(v, list):
                     out[nk] = [iri(x) for x in v]

@@ -74,15 +74,17 @@ def load_shapes(directory: Path | None = None) -> Graph:
     root = directory or SHAPES_DIR
     files = sorted(Path(root).glob("*.ttl"))
     if not files:
-        raise ShapesError("no shapes files found", location=Location(str(root)),
-                          hint="pass --shapes DIR with Turtle SHACL files")
+        raise ShapesError(
+            "no shapes files found", location=Location(str(root)), hint="pass --shapes DIR with Turtle SHACL files"
+        )
     g = Graph()
     for f in files:
         try:
             g.parse(f, format="turtle")
         except Exception as e:  # rdflib's parsers raise many types
-            raise ShapesError(f"cannot parse shapes: {e}", location=Location(str(f)),
-                              hint="fix the Turtle syntax") from e
+            raise ShapesError(
+                f"cannot parse shapes: {e}", location=Location(str(f)), hint="fix the Turtle syntax"
+            ) from e
     return g
 
 
@@ -93,11 +95,21 @@ def load_graph_file(path: Path) -> Graph:
         ReadError: the file is missing or does not parse.
     """
     if not path.exists():
-        raise ReadError("graph file not found", location=Location(str(path)),
-                        hint="run `gbakg build` first or pass an existing file")
+        raise ReadError(
+            "graph file not found",
+            location=Location(str(path)),
+            hint="run `gbakg build` first or pass an existing file",
+        )
     g = Graph()
-    fmt = {".ttl": "turtle", ".nt": "nt", ".trig": "trig", ".jsonld": "json-ld", ".rdf": "xml",
-           ".owl": "xml", ".nq": "nquads"}.get(path.suffix.lower(), "turtle")
+    fmt = {
+        ".ttl": "turtle",
+        ".nt": "nt",
+        ".trig": "trig",
+        ".jsonld": "json-ld",
+        ".rdf": "xml",
+        ".owl": "xml",
+        ".nq": "nquads",
+    }.get(path.suffix.lower(), "turtle")
     try:
         if fmt in ("trig", "nquads"):
             from rdflib import Dataset
@@ -109,8 +121,11 @@ def load_graph_file(path: Path) -> Graph:
         else:
             g.parse(path, format=fmt)
     except Exception as e:  # rdflib's parsers raise many types
-        raise ReadError(f"cannot parse the graph as {fmt}: {e}", location=Location(str(path)),
-                        hint="check the file's syntax and extension") from e
+        raise ReadError(
+            f"cannot parse the graph as {fmt}: {e}",
+            location=Location(str(path)),
+            hint="check the file's syntax and extension",
+        ) from e
     return g
 
 
@@ -125,16 +140,32 @@ def validate(data: Graph, shapes: Graph | None = None, findings: tuple[Finding, 
     shapes = shapes if shapes is not None else load_shapes()
     try:
         conforms, report_graph, _ = pyshacl.validate(
-            data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True,
-            meta_shacl=False, abort_on_first=False, inplace=True,
+            data,
+            shacl_graph=shapes,
+            inference="none",
+            advanced=True,
+            allow_warnings=True,
+            meta_shacl=False,
+            abort_on_first=False,
+            inplace=True,
         )
     except pyshacl.errors.ReportableRuntimeError as e:
         raise ShapesError(f"the shapes could not be applied: {e}", hint="check the SHACL in shapes/") from e
-    results = tuple(sorted(_results(report_graph, data, shapes),
-                           key=lambda r: (list(SEVERITY.values()).index(r.severity), r.shape_label, r.focus,
-                                          r.path or "", r.value or "")))
-    return ValidationReport(bool(conforms) and not any(f.severity is Severity.VIOLATION for f in findings),
-                            results, findings, report_graph)
+    results = tuple(
+        sorted(
+            _results(report_graph, data, shapes),
+            key=lambda r: (
+                list(SEVERITY.values()).index(r.severity),
+                r.shape_label,
+                r.focus,
+                r.path or "",
+                r.value or "",
+            ),
+        )
+    )
+    return ValidationReport(
+        bool(conforms) and not any(f.severity is Severity.VIOLATION for f in findings), results, findings, report_graph
+    )
 
 
 def _label(g: Graph, node: object) -> str:
@@ -166,7 +197,7 @@ def _case_of(data: Graph, focus: URIRef) -> URIRef | None:
 
 
 def _quote(data: Graph, focus: URIRef) -> str | None:
-    for ev in sorted(data.objects(focus, GBA.evidence)):
+    for ev in sorted(data.objects(focus, GBA.evidence), key=str):
         for target in data.objects(ev, OA.hasTarget):
             for text in data.objects(target, GBA.text):
                 return str(text)
@@ -182,7 +213,7 @@ def _results(report: Graph, data: Graph, shapes: Graph):
             node_shape = s
         for s in shapes.subjects(SH.sparql, source_shape):
             node_shape = s
-        severity = SEVERITY.get(report.value(r, SH.resultSeverity), Severity.VIOLATION)  # type: ignore[arg-type]
+        severity = SEVERITY.get(report.value(r, SH.resultSeverity), Severity.VIOLATION)  # type: ignore[call-overload]
         msg = report.value(r, SH.resultMessage)
         path = report.value(r, SH.resultPath)
         value = report.value(r, SH.value)
@@ -213,5 +244,5 @@ def _path_text(report: Graph, path: object) -> str | None:
         return None
     if isinstance(path, URIRef):
         return str(path)
-    items = list(report.items(path)) if (path, RDF.first, None) in report else []  # type: ignore[arg-type]
+    items = list(report.items(path)) if (path, RDF.first, None) in report else []  # type: ignore[operator,arg-type]
     return " / ".join(str(i) for i in items) if items else str(path)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from rdflib import RDF, SKOS, Graph, Literal, URIRef
 from rdflib.namespace import ORG
+from rdflib.term import Node
 
 from .errors import VocabularyError
 from .namespaces import GBA, ID
@@ -81,11 +82,11 @@ def load_graph(directory: Path | None = None) -> Graph:
     return g
 
 
-def _literals(g: Graph, s: URIRef, p: URIRef) -> tuple[str, ...]:
+def _literals(g: Graph, s: Node, p: URIRef) -> tuple[str, ...]:
     return tuple(sorted(str(o) for o in g.objects(s, p) if isinstance(o, Literal)))
 
 
-def _label(g: Graph, s: URIRef, lang: str = "zh-Hans") -> str:
+def _label(g: Graph, s: Node, lang: str = "zh-Hans") -> str:
     for p in (SKOS.prefLabel,):
         for o in g.objects(s, p):
             if isinstance(o, Literal) and o.language == lang:
@@ -108,32 +109,41 @@ class Vocabulary:
                 cue_targets.setdefault(cue, set()).add(s)
         for cf in g.subjects(RDF.type, GBA.CompactForm):
             targets = {str(o) for o in g.objects(cf, GBA.denotes)}
-            for cue in _literals(g, cf, GBA.cue):  # type: ignore[arg-type]
+            for cue in _literals(g, cf, GBA.cue):
                 cue_targets.setdefault(cue, set()).update(targets)
-        self.false_friends = sorted(c for ff in g.subjects(RDF.type, GBA.FalseFriend)
-                                    for c in _literals(g, ff, GBA.cue))  # type: ignore[arg-type]
+        self.false_friends = sorted(
+            c for ff in g.subjects(RDF.type, GBA.FalseFriend) for c in _literals(g, ff, GBA.cue)
+        )
         for cue in self.false_friends:
             cue_targets[cue] = set()
-        self.external_cues = sorted(c for x in g.subjects(RDF.type, GBA.ExternalParty)
-                                    for c in _literals(g, x, GBA.cue))  # type: ignore[arg-type]
+        self.external_cues = sorted(
+            c for x in g.subjects(RDF.type, GBA.ExternalParty) for c in _literals(g, x, GBA.cue)
+        )
         self.jurisdiction_cues = {k: tuple(sorted(v)) for k, v in cue_targets.items()}
         self._jurisdiction_re = _alternation(self.jurisdiction_cues)
 
         self.agencies: dict[str, AgencyInfo] = {}
         alias: dict[str, str] = {}
         for cls, government in ((GBA.Agency, True), (GBA.NonGovernmentOrganisation, False)):
-            for s in g.subjects(RDF.type, cls):
-                iri = str(s)
-                j = g.value(s, GBA.jurisdiction)
-                lvl = g.value(s, GBA.level)
-                name = _label(g, s)  # type: ignore[arg-type]
-                self.agencies[iri] = AgencyInfo(iri, name, str(j) if j else None, str(lvl) if lvl else None,
-                                                government)
-                for a in (name, *(str(o) for o in g.objects(s, SKOS.altLabel)
-                                  if isinstance(o, Literal) and o.language == "zh-Hans")):
+            for node in g.subjects(RDF.type, cls):
+                iri = str(node)
+                j = g.value(node, GBA.jurisdiction)
+                lvl = g.value(node, GBA.level)
+                name = _label(g, node)
+                self.agencies[iri] = AgencyInfo(iri, name, str(j) if j else None, str(lvl) if lvl else None, government)
+                for a in (
+                    name,
+                    *(
+                        str(o)
+                        for o in g.objects(node, SKOS.altLabel)
+                        if isinstance(o, Literal) and o.language == "zh-Hans"
+                    ),
+                ):
                     if a in alias and alias[a] != iri:
-                        raise VocabularyError(f"agency alias '{a}' names two agencies: {alias[a]} and {iri}",
-                                              hint="make the alias unique in ontology/reference/agencies.ttl")
+                        raise VocabularyError(
+                            f"agency alias '{a}' names two agencies: {alias[a]} and {iri}",
+                            hint="make the alias unique in ontology/reference/agencies.ttl",
+                        )
                     alias[a] = iri
         self.agency_alias = alias
         self._agency_re = _alternation(alias)
@@ -149,15 +159,16 @@ class Vocabulary:
             for s in self._scheme_members(ID["instrument-type"])
             for suffix in _literals(g, s, GBA.suffixCue)
         }
+        self.instrument_verbs = _literals(g, ID["instrument-type/scheme"], GBA.prefixCue)
         self.figure_kinds = self._concepts(ID["figure-kind"])
         self.figure_unit_kind = {
             cue: str(s) for s in self._scheme_members(ID["figure-kind"]) for cue in _literals(g, s, GBA.unitCue)
         }
         self.units = {cue: str(s) for s in self._scheme_members(ID.unit) for cue in _literals(g, s, GBA.cue)}
         self.multipliers: dict[str, Decimal] = {}
-        for s in g.objects(ID["unit/multipliers"], SKOS.member):
-            factor = g.value(s, GBA.factor)
-            for cue in _literals(g, s, GBA.cue):  # type: ignore[arg-type]
+        for member in g.objects(ID["unit/multipliers"], SKOS.member):
+            factor = g.value(member, GBA.factor)
+            for cue in _literals(g, member, GBA.cue):
                 self.multipliers[cue] = Decimal(str(factor))
         self.prefix_qualifiers = {
             cue: str(s) for s in self._scheme_members(ID.qualifier) for cue in _literals(g, s, GBA.prefixCue)
@@ -170,8 +181,10 @@ class Vocabulary:
         self.region_cues = _literals(g, topic, GBA.regionCue)
         self.batch_cues = _literals(g, topic, GBA.batchCue)
         if not self.jurisdictions or not self.agencies or not self.mechanisms:
-            raise VocabularyError("the reference data is incomplete (no jurisdictions, agencies or mechanisms)",
-                                  hint=f"check the files under {ONTOLOGY_DIR}")
+            raise VocabularyError(
+                "the reference data is incomplete (no jurisdictions, agencies or mechanisms)",
+                hint=f"check the files under {ONTOLOGY_DIR}",
+            )
 
     def _scheme_members(self, scheme_ns: URIRef) -> list[URIRef]:
         scheme = URIRef(str(scheme_ns) + "/scheme")
@@ -186,20 +199,31 @@ class Vocabulary:
                 try:
                     patterns.append(re.compile(p))
                 except re.error as e:
-                    raise VocabularyError(f"bad cue pattern {p!r} on {s}: {e}", hint="fix the regular expression"
-                                          ) from e
+                    raise VocabularyError(
+                        f"bad cue pattern {p!r} on {s}: {e}", hint="fix the regular expression"
+                    ) from e
             link = g.value(s, GBA.linkClass)
             direction = g.value(s, GBA.direction)
-            out.append(Concept(str(s), _label(g, s), _literals(g, s, GBA.cue), tuple(patterns),
-                               str(link) if link else None, str(direction) if direction else None))
+            out.append(
+                Concept(
+                    str(s),
+                    _label(g, s),
+                    _literals(g, s, GBA.cue),
+                    tuple(patterns),
+                    str(link) if link else None,
+                    str(direction) if direction else None,
+                )
+            )
         return tuple(out)
 
     # --- matchers ---------------------------------------------------------------------------------
 
     def jurisdiction_matches(self, text: str) -> list[CueMatch]:
         """Jurisdiction cues in the text, longest first at each position; false friends match with no target."""
-        return [CueMatch(m.start(), m.end(), m.group(0), self.jurisdiction_cues[m.group(0)])
-                for m in self._jurisdiction_re.finditer(text)]
+        return [
+            CueMatch(m.start(), m.end(), m.group(0), self.jurisdiction_cues[m.group(0)])
+            for m in self._jurisdiction_re.finditer(text)
+        ]
 
     def agency_matches(self, text: str) -> list[tuple[int, int, str]]:
         """Registry names and aliases in the text: (start, end, agency IRI)."""
@@ -227,8 +251,9 @@ class Vocabulary:
         masked = self.mask_agencies(text)
         found: set[str] = set()
         for m in self.jurisdiction_matches(masked):
-            found.update(t for t in m.targets if t in (str(ID["jurisdiction/hong-kong"]),
-                                                       str(ID["jurisdiction/macao"])))
+            found.update(
+                t for t in m.targets if t in (str(ID["jurisdiction/hong-kong"]), str(ID["jurisdiction/macao"]))
+            )
         return found
 
     def mask_agencies(self, text: str) -> str:

@@ -1,0 +1,62 @@
+"""The command line: help with examples for every command, exit codes, and clean error messages."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from gbakg.cli import main, parser
+
+COMMANDS = ["read", "build", "validate", "query"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_has_an_example(command, capsys):
+    with pytest.raises(SystemExit) as e:
+        main([command, "--help"])
+    assert e.value.code == 0
+    out = capsys.readouterr().out
+    assert "example" in out and f"gbakg {command}" in out
+
+
+def test_every_command_is_registered():
+    sub = next(a for a in parser()._actions if a.dest == "command")
+    assert sorted(sub.choices) == sorted(COMMANDS)
+
+
+def test_read_table_and_jsonl(corpus_dir, capsys):
+    assert main(["read", "--corpus", str(corpus_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "case b3-07" in out and "unit [" in out and "item 57" in out
+    main(["read", "--corpus", str(corpus_dir), "--format", "jsonl"])
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert sum(1 for x in lines if x["type"] == "Case") == 52
+
+
+def test_missing_corpus_exits_2(tmp_path, capsys):
+    assert main(["build", "--corpus", str(tmp_path / "none"), "--out", str(tmp_path / "o"), "-q"]) == 2
+    assert capsys.readouterr().err == (f"gbakg: error: {tmp_path / 'none'}: the corpus folder does not exist "
+                                       "(pass --corpus DIR pointing at a folder of documents)\n")
+
+
+def test_validate_command(build_result, tmp_path, capsys):
+    code = main(["validate", str(build_result.files["graph.ttl"]), "--format", "html", "--out", str(tmp_path / "r.html")])
+    assert code == build_result.exit_code
+    assert (tmp_path / "r.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_validate_missing_graph_exits_2(tmp_path, capsys):
+    assert main(["validate", str(tmp_path / "g.ttl")]) == 2
+    assert "graph file not found" in capsys.readouterr().err
+
+
+def test_query_command(build_result, capsys):
+    g = str(build_result.files["graph.ttl"])
+    assert main(["query", "cases", "--graph", g, "--param", "batch=2", "--format", "csv"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "case,batch,number,title" and len(lines) == 17
+    assert main(["query", "--list"]) == 0
+    assert "mutual-recognition" in capsys.readouterr().out
+    assert main(["query", "cases", "--graph", g, "--param", "batch"]) == 2
+    assert "--param needs key=value" in capsys.readouterr().err

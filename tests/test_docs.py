@@ -1,0 +1,24 @@
+"""Docs as contract: the README names every command and gives the two set-up commands; every query
+of the library appears in the README."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gbakg.query import library
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_gives_the_two_commands():
+    assert "make build" in README and "make test" in README
+
+
+def test_readme_names_every_command():
+    for command in ("gbakg read", "gbakg build", "gbakg validate", "gbakg query"):
+        assert command in README, command
+
+
+def test_readme_lists_every_query():
+    for name in library():
+        assert f"`{name}`" in README, name

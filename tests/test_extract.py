@@ -1,0 +1,135 @@
+"""Specific true facts extracted from the corpus, and the extraction rules on small texts."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from gbakg.extract import Extractor, mint_agency
+from gbakg.layout import join_lines, split_lines
+from gbakg.namespaces import ID
+
+
+def J(name: str) -> str:
+    return str(ID[f"jurisdiction/{name}"])
+
+
+def A(name: str) -> str:
+    return str(ID[f"agency/{name}"])
+
+
+@pytest.fixture(scope="module")
+def facts(built):
+    return {f.key: f for f in built.facts}
+
+
+def loc(text: str):
+    return join_lines(text, split_lines(text))
+
+
+def test_submitting_agencies_resolved_in_order(facts):
+    subs = [a for a in facts["b2-01"].agencies if a.position is not None]
+    assert [(a.position, a.key) for a in subs] == [(1, A("guangdong-public-security")), (2, A("nfra-guangdong"))]
+    assert [a.key for a in facts["b1-07"].agencies if a.position] == [
+        A("guangdong-hkmao"), A("gongbei-customs"), A("zhuhai-border-inspection")]
+
+
+def test_short_and_full_titles_are_one_agency(facts):
+    short = next(a for a in facts["b1-18"].agencies if a.position == 1)
+    full = next(a for a in facts["b3-12"].agencies if a.position == 1)
+    assert short.evidence.text == "横琴粤澳深度合作区执委会"
+    assert full.evidence.text == "横琴粤澳深度合作区执行委员会"
+    assert short.key == full.key == A("hengqin-executive-committee")
+
+
+def test_renamed_agencies_stay_distinct(facts):
+    assert next(a.key for a in facts["b1-11"].agencies if a.position == 1) == A("pboc-guangzhou")
+    assert next(a.key for a in facts["b3-07"].agencies if a.position == 1) == A("pboc-guangdong")
+    assert next(a.key for a in facts["b1-12"].agencies if a.position == 1) == A("cbirc-guangdong")
+
+
+def test_jurisdictions_with_compact_forms_and_zones(facts):
+    assert {m.key for m in facts["b3-10"].jurisdictions} == {J("shenzhen"), J("hong-kong")}
+    b1_18 = {m.key for m in facts["b1-18"].jurisdictions}
+    assert {J("hengqin"), J("macao")} <= b1_18
+    assert J("hong-kong") in {m.key for m in facts["b2-01"].jurisdictions}
+
+
+def test_false_friends_do_not_count(vocab):
+    ex = Extractor(vocab)
+    found = {j for j, _ in ex.jurisdiction_hits(loc("南沙港和东莞港的港口与澳大利亚开展合作，省港澳办牵头，粤港澳大湾区建设。"))}
+    assert J("hong-kong") not in found and J("macao") not in found
+    assert {j for j, _ in ex.jurisdiction_hits(loc("推动琴澳、深港、穗港澳合作"))} == {
+        J("hengqin"), J("macao"), J("shenzhen"), J("hong-kong"), J("guangzhou")}
+
+
+def test_mutual_recognition_link_with_parties_and_subject(facts):
+    links = [lk for lk in facts["b3-03"].links if lk.link_class.endswith("MutualRecognition")]
+    assert len(links) == 1
+    assert set(links[0].parties) == {J("guangdong"), J("hong-kong")}
+    assert links[0].subject == "产品碳标签"
+    assert links[0].evidence.text == "粤港产品碳标签实现互认"
+
+
+def test_one_way_recognition_has_a_recognizer(facts):
+    link = next(lk for lk in facts["b2-01"].links if lk.link_class.endswith("MutualRecognition"))
+    assert link.recognizer == J("guangdong")
+    assert link.recognized in (J("hong-kong"), J("macao"))
+    assert "等效先认" in link.evidence.text
+
+
+def test_recognition_with_an_outside_party_is_not_a_link(facts):
+    assert not [lk for lk in facts["b2-08"].links if lk.link_class.endswith("MutualRecognition")]
+
+
+def test_figure_with_unit_qualifier_and_as_of(facts):
+    o = next(o for o in facts["b1-04"].outcomes if o.value == Decimal("30.37"))
+    assert (o.unit, o.as_of, o.as_of_type.rsplit("#")[1]) == ("万人次", "2022", "gYear")
+    growth = next(o for o in facts["b1-04"].outcomes if o.unit == "%")
+    assert growth.kind.endswith("growth") and growth.value == Decimal("99.79")
+    more = next(o for o in facts["b2-01"].outcomes if o.value == Decimal("11.1"))
+    assert (more.unit, set(more.qualifiers), more.as_of) == ("万个", {"多", "累计"}, "2023")
+
+
+def test_figures_from_rule_text(vocab):
+    ex = Extractor(vocab)
+    text = loc("截至 2024年 11月，累计服务超 2万人次港澳青年，近 100%准确；资金 3.7亿元。")
+    got = [(str(o.value), o.unit, o.qualifiers, o.as_of) for o in ex.outcomes(text)]
+    assert got == [("2", "万人次", ("超", "累计"), "2024-11"), ("100", "%", ("近",), "2024-11"),
+                   ("3.7", "亿元", (), "2024-11")]
+
+
+def test_dates_full_and_partial(vocab):
+    ex = Extractor(vocab)
+    dates = [(d.value, d.datatype.rsplit("#")[1], d.qualifier) for d in ex.dates(loc(
+        "2024年7月10日起施行，2023年5月上线，2022年底完成，《2025 年资产调查》不算。"))]
+    assert dates == [("2024-07-10", "date", None), ("2023-05", "gYearMonth", None), ("2022", "gYear", "底")]
+
+
+def test_instrument_abbreviation_resolved_to_one_node(facts):
+    inst = [i for i in facts["b2-08"].instruments]
+    assert [(i.title, i.abbreviation) for i in inst] == [("可持续金融共同分类目录", "共同分类目录")]
+    assert inst[0].type_key.endswith("/list")
+    b2_07 = facts["b2-07"].instruments
+    assert [(i.title, i.abbreviation) for i in b2_07] == [("粤港澳大湾区商事纠纷司法规则衔接指引（一）", "指引（一）")]
+
+
+def test_same_instrument_across_cases_is_one_node(built):
+    keys = {}
+    for f in built.facts:
+        for i in f.instruments:
+            keys.setdefault(i.title, set()).add(i.key)
+    assert all(len(v) == 1 for v in keys.values())
+
+
+def test_unknown_unit_is_minted_and_stable():
+    assert mint_agency("某某 协会") == mint_agency("某某协会")
+    assert mint_agency("某某协会").startswith(str(ID["agency/x-"]))
+
+
+def test_news_measures_have_facts(built):
+    news = [f for f in built.facts if f.key.startswith("news-")]
+    assert news
+    ef = next(f for f in news if "EF" in f.label.text or any(o.unit == "亿元" for o in f.outcomes))
+    assert J("hengqin") in {m.key for m in ef.jurisdictions}

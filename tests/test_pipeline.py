@@ -1,0 +1,54 @@
+"""The build: outputs, counts, report, exit codes and atomic writes."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from gbakg.errors import OutputError
+from gbakg.pipeline import OUTPUTS, write_atomically
+
+
+def test_build_writes_every_output(build_result):
+    assert sorted(build_result.files) == sorted(OUTPUTS)
+    for path in build_result.files.values():
+        assert path.stat().st_size > 0
+    summary = json.loads(build_result.files["summary.json"].read_text(encoding="utf-8"))
+    assert summary["counts"]["cases"] == 52
+    assert summary["counts"]["plan items"] == 57
+
+
+def test_counts(build_result):
+    c = build_result.counts
+    assert c["cases"] == 52 and c["documents"] == 5
+    assert c["mutual recognitions"] >= 10 and c["outcomes"] > 200 and c["change events"] == 3
+
+
+def test_report_findings_are_real(build_result):
+    md = build_result.files["report.md"].read_text(encoding="utf-8")
+    assert "table of contents and heading differ for case 9" in md
+    html = build_result.files["report.html"].read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and "<script" not in html
+    # no report result comes from a broken reference: agencies, batches and evidence all conform
+    shapes = {r.shape_label for r in build_result.report.results}
+    assert not shapes & {"Agency", "Case batch", "Evidence", "Source span", "Typical case"} - {"Typical case"}
+
+
+def test_exit_code_reflects_violations(build_result):
+    assert build_result.exit_code == (1 if build_result.report.violations else 0)
+
+
+def test_atomic_write_keeps_the_old_file_on_failure(tmp_path, monkeypatch):
+    write_atomically(tmp_path, {"graph.ttl": "good\n"})
+
+    def fail(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", fail)
+    with pytest.raises(OutputError) as e:
+        write_atomically(tmp_path, {"graph.ttl": "half"})
+    assert str(e.value) == f"{tmp_path}: cannot write the outputs: No space left on device (choose a writable --out folder)"
+    assert (tmp_path / "graph.ttl").read_text() == "good\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["graph.ttl"]

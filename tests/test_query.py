@@ -1,0 +1,232 @@
+"""The named query library: headers, contract columns, true answers, safe parameters, formats, and the
+same rows from a real Oxigraph SPARQL server started on 127.0.0.1."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from rdflib import Literal, URIRef
+
+from gbakg.errors import EndpointError, QueryError
+from gbakg.namespaces import ID
+from gbakg.query import (
+    QueryResult,
+    bind_params,
+    library,
+    resolve,
+    run,
+    run_endpoint,
+    to_csv,
+    to_json,
+    to_table,
+    to_tsv,
+)
+
+CONTRACT = {
+    "cases": ["case", "batch", "number", "title"],
+    "case-agencies": ["case", "agency", "agencyLabel"],
+    "case-jurisdictions": ["case", "jurisdiction"],
+    "mutual-recognition": ["case", "link", "party", "recognizer", "subject"],
+    "outcomes": ["case", "value", "unit", "asOf", "label"],
+    "case-dates": ["case", "date", "label"],
+    "instruments": ["case", "instrument", "title", "type"],
+    "plan-links": ["item", "itemNumber", "case", "score"],
+    "news-measures": ["measure", "label", "evidence"],
+}
+PARAMS = {"initiative-timeline": {"initiative": "港车北上"}}
+
+
+def rows(result: QueryResult) -> list[dict[str, str]]:
+    return [{v: ("" if t is None else str(t)) for v, t in zip(result.vars, r, strict=True)} for r in result.rows]
+
+
+def test_every_query_has_a_header():
+    lib = library()
+    assert len(lib) >= 17
+    for q in lib.values():
+        assert q.title and q.description and q.columns, q.name
+
+
+@pytest.mark.parametrize("name", sorted(CONTRACT))
+def test_contract_columns(graph, name):
+    result = run(name, graph=graph, params=PARAMS.get(name))
+    assert list(result.vars) == CONTRACT[name] == list(resolve(name).columns)
+
+
+@pytest.mark.parametrize("name", sorted(library()))
+def test_every_library_query_runs(graph, name):
+    result = run(name, graph=graph, params=PARAMS.get(name))
+    assert list(result.vars) == list(resolve(name).columns)
+
+
+def test_cases_answer(graph):
+    r = rows(run("cases", graph=graph))
+    assert len(r) == 52
+    assert r[0] == {"case": str(ID["case/b1-01"]), "batch": "1", "number": "1", "title": "粤港澳跨境信用报告标准互认"}
+
+
+def test_case_agencies_answer(graph):
+    r = rows(run("case-agencies", graph=graph, params={"case": "case:b2-09"}))
+    assert [x["agencyLabel"] for x in r] == ["海关总署广东分署", "珠海出入境边防检查总站", "横琴粤澳深度合作区执行委员会"]
+
+
+def test_case_jurisdictions_answer(graph):
+    r = rows(run("case-jurisdictions", graph=graph, params={"case": str(ID["case/b3-10"])}))
+    assert {x["jurisdiction"] for x in r} == {str(ID["jurisdiction/shenzhen"]), str(ID["jurisdiction/hong-kong"])}
+
+
+def test_mutual_recognition_answer(graph):
+    r = [x for x in rows(run("mutual-recognition", graph=graph)) if x["case"].endswith("b3-10")]
+    assert {x["party"].rsplit("/", 1)[1] for x in r} == {"shenzhen", "hong-kong"}
+    assert {x["subject"] for x in r} == {"非公约船舶安全检查规则协同结果"}
+
+
+def test_outcomes_answer(graph):
+    r = rows(run("outcomes", graph=graph, params={"case": "case:b1-02"}))
+    assert r == [{"case": str(ID["case/b1-02"]), "value": "224", "unit": "名", "asOf": "2023-02",
+                  "label": "已有 224名港澳律师申领了大湾区律师执业证"}]
+
+
+def test_dates_and_instruments_answer(graph):
+    dates = rows(run("case-dates", graph=graph, params={"case": "case:b3-01"}))
+    assert dates[0]["date"] == "2024-07-10"
+    inst = rows(run("instruments", graph=graph, params={"case": "case:b2-08"}))
+    assert [(x["title"], x["type"].rsplit("/", 1)[1]) for x in inst] == [("可持续金融共同分类目录", "list")]
+
+
+def test_zone_measures_answer(graph):
+    r = rows(run("zone-measures", graph=graph, params={"zone": "jur:hetao"}))
+    assert {x["case"].rsplit("/", 1)[1] for x in r} >= {"b2-16", "b3-16"}
+
+
+def test_initiative_timeline_answer(graph):
+    r = rows(run("initiative-timeline", graph=graph, params={"initiative": "港车北上"}))
+    assert {x["unit"] for x in r} >= {"万个", "万辆次"}
+
+
+@pytest.mark.parametrize("value", ['x" } ; DROP ALL ; #', "x\n} UNION { ?s ?p ?o }", "'; SELECT * WHERE {?s ?p ?o} #"])
+def test_injection_strings_are_bound_as_literals(graph, value):
+    r = run("initiative-timeline", graph=graph, params={"initiative": value})
+    assert r.rows == ()
+
+
+@pytest.mark.parametrize("value", ["https://x/> } ; DROP ALL ; <x", "not an iri", "case:b1-01> . ?s ?p ?o"])
+def test_bad_iris_are_refused(graph, value):
+    with pytest.raises(QueryError) as e:
+        run("case-agencies", graph=graph, params={"case": value})
+    assert e.value.message.startswith("parameter 'case' is not a valid IRI")
+
+
+def test_typed_parameters():
+    nq = resolve("cases")
+    assert bind_params(nq, {"batch": "3"}) == {"batch": Literal(3)}
+    with pytest.raises(QueryError) as e:
+        bind_params(nq, {"batch": "three"})
+    assert str(e.value) == "parameter 'batch' must be an integer, not 'three'"
+    with pytest.raises(QueryError) as e:
+        bind_params(nq, {"nope": "1"})
+    assert str(e.value) == "the query 'cases' has no parameter 'nope' (its parameters: batch)"
+    assert bind_params(resolve("case-agencies"), {"case": "case:b3-07"}) == {"case": URIRef(str(ID["case/b3-07"]))}
+
+
+def test_unknown_name_suggests_the_closest():
+    with pytest.raises(QueryError) as e:
+        resolve("outcome")
+    assert str(e.value) == "unknown query 'outcome' (did you mean outcomes, measures-without-outcome?)"
+
+
+def test_syntax_error_has_line_and_column(graph):
+    with pytest.raises(QueryError) as e:
+        run(sparql="SELECT ?x WHERE {\n  ?x ?y \n}", graph=graph)
+    assert str(e.value) == "--sparql:2:3: SPARQL syntax error: Expected SelectQuery (fix the query text)"
+
+
+def test_formats_follow_sparql_results_specs():
+    r = QueryResult(("a", "b"), ((URIRef("https://x/1"), Literal("甲, \"乙\"", lang="zh-Hans")), (Literal(3), None)))
+    assert list(csv.reader(io.StringIO(to_csv(r)))) == [["a", "b"], ["https://x/1", '甲, "乙"'], ["3", ""]]
+    assert to_csv(r).endswith("\r\n")
+    assert to_tsv(r).splitlines() == ["?a\t?b", '<https://x/1>\t"甲, \\"乙\\""@zh-Hans',
+                                      '"3"^^<http://www.w3.org/2001/XMLSchema#integer>\t']
+    data = json.loads(to_json(r))
+    assert data["head"]["vars"] == ["a", "b"]
+    assert data["results"]["bindings"][0]["b"] == {"type": "literal", "value": '甲, "乙"', "xml:lang": "zh-Hans"}
+    assert data["results"]["bindings"][1] == {"a": {"type": "literal", "value": "3",
+                                                    "datatype": "http://www.w3.org/2001/XMLSchema#integer"}}
+    assert "(2 rows)" in to_table(r)
+
+
+# --- a real SPARQL server --------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def endpoint(build_result):
+    exe = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
+    if not Path(exe).exists():
+        pytest.fail("the oxigraph server (PyPI package oxigraph) is not installed")
+    port = free_port()
+    proc = subprocess.Popen([exe, "serve", "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        data = build_result.files["graph.ttl"].read_bytes()
+        req = urllib.request.Request(base + "/store?default", data=data, method="POST",
+                                     headers={"Content-Type": "text/turtle"})
+        urllib.request.urlopen(req, timeout=60)
+        yield base + "/query"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def canon(result: QueryResult) -> list[tuple[str, ...]]:
+    def c(t):
+        if t is None:
+            return ""
+        if isinstance(t, Literal):
+            return f"{t}|{(t.language or '').lower()}|{t.datatype or ''}"
+        return str(t)
+
+    return sorted(tuple(c(t) for t in row) for row in result.rows)
+
+
+@pytest.mark.parametrize("name", sorted(library()))
+def test_endpoint_gives_the_same_rows(graph, endpoint, name):
+    local = run(name, graph=graph, params=PARAMS.get(name))
+    remote = run(name, endpoint=endpoint, params=PARAMS.get(name))
+    assert remote.vars == local.vars
+    assert canon(remote) == canon(local)
+
+
+def test_endpoint_binds_parameters_safely(endpoint):
+    r = run("case-agencies", endpoint=endpoint, params={"case": "case:b2-09"})
+    assert len(r.rows) == 3
+    assert run("initiative-timeline", endpoint=endpoint, params={"initiative": 'x" } ; DROP ALL ; #'}).rows == ()
+
+
+def test_unreachable_endpoint_is_a_clean_error():
+    url = f"http://127.0.0.1:{free_port()}/query"
+    with pytest.raises(EndpointError) as e:
+        run_endpoint(url, "SELECT * WHERE { ?s ?p ?o } LIMIT 1", {}, timeout=1, retries=1)
+    assert e.value.message.startswith("cannot reach the endpoint after 2 attempts")
