@@ -138,6 +138,41 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 1 if rep.violations else 0
 
 
+# --- curate ---------------------------------------------------------------------------------------
+
+
+def cmd_curate(args: argparse.Namespace) -> int:
+    import csv
+
+    from .link import CURATION_FILE, REVIEW_THRESHOLD, THRESHOLD, load_curation
+    from .pipeline import build_graph
+
+    curation_file = Path(args.curation) if args.curation else CURATION_FILE
+    built = build_graph(args.corpus, curation_file=curation_file)
+    curation = load_curation(curation_file)
+    rows = []
+    for c in built.plan_candidates:
+        if c.score < args.min_score:
+            continue
+        decided = curation.decisions.get((c.item, c.measure))
+        status = decided[0] + "ed" if decided else ("linked" if c.score >= THRESHOLD else "candidate")
+        rows.append((c.item, c.measure, f"{c.score:.3f}", status, "; ".join(c.shared)))
+    if args.format == "csv":
+        w = csv.writer(sys.stdout, lineterminator="\n")
+        w.writerow(["item", "measure", "decision", "note", "score", "status", "evidence"])
+        for item, measure, score, status, evidence in rows:
+            w.writerow([item, measure, "", "", score, status, evidence])
+    else:
+        print(
+            f"candidates at or above {args.min_score} (links are made at {THRESHOLD}; review from {REVIEW_THRESHOLD});"
+        )
+        print(f"settle one by adding 'item,measure,accept|reject,note' to {curation_file}")
+        print(f"{'item':>4}  {'measure':<22} {'score':>5}  {'status':<9} evidence")
+        for item, measure, score, status, evidence in rows:
+            print(f"{item:>4}  {measure:<22} {score:>5}  {status:<9} {evidence}")
+    return 0
+
+
 # --- parser ---------------------------------------------------------------------------------------
 
 
@@ -191,6 +226,26 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--format", choices=("md", "html", "ttl"), default="md", help="report format (default: md)")
     v.add_argument("--out", help="write the report to this file instead of standard output")
     v.set_defaults(func=cmd_validate)
+
+    from .link import REVIEW_THRESHOLD
+
+    c = sub.add_parser(
+        "curate",
+        help="list work-plan link candidates for review",
+        formatter_class=_Formatter,
+        description="List the candidate links from work-plan items to measures with their score, "
+        "status (linked, candidate, accepted, rejected) and evidence. Settle a candidate "
+        "by adding a row to curation/plan-links.csv; curated decisions override the "
+        "linker and survive rebuilds.\n\nexample:\n  gbakg curate --format csv > review.csv",
+        epilog=EPILOG_EXIT,
+    )
+    c.add_argument("--corpus", default=DEFAULT_CORPUS, help=f"corpus folder (default: {DEFAULT_CORPUS})")
+    c.add_argument("--curation", help="curation file (default: curation/plan-links.csv)")
+    c.add_argument(
+        "--min-score", type=float, default=REVIEW_THRESHOLD, help=f"lowest score listed (default: {REVIEW_THRESHOLD})"
+    )
+    c.add_argument("--format", choices=("table", "csv"), default="table", help="output format (default: table)")
+    c.set_defaults(func=cmd_curate)
 
     from .query import add_query_parser
 

@@ -22,6 +22,7 @@ from rdflib import RDF, RDFS, XSD, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, ORG, PROV, SKOS, TIME
 
 from .extract import instrument_key
+from .link import PlanLinkFact
 from .models import (
     AgencyMention,
     Document,
@@ -302,6 +303,23 @@ class Mapper:
 
     # --- work plans -------------------------------------------------------------------------------
 
+    def add_plan_links(self, plan_doc: Document, links: Iterable[PlanLinkFact]) -> None:
+        """PlanLink nodes (score, origin, shared terms) and the gba:carriesOut shortcut, in their own graph."""
+        g = self.ds.graph(ID["graph/plan-links"])
+        for link in links:
+            node = plan_link_iri(plan_doc, link.item, link.measure)
+            item = ID[f"workplan/{plan_doc.key}/item/{link.item}"]
+            measure = ID[f"measure/{link.measure}"]
+            g.add((node, RDF.type, GBA.PlanLink))
+            g.add((node, GBA.planItem, item))
+            g.add((node, GBA.measure, measure))
+            g.add((node, GBA.score, Literal(f"{link.score:.3f}", datatype=XSD.decimal)))
+            g.add((node, GBA.origin, Literal(link.origin)))
+            for term in link.shared:
+                g.add((node, GBA.sharedTerm, Literal(term)))
+            g.add((node, RDFS.label, Literal(f"item {link.item} → {link.measure}")))
+            g.add((measure, GBA.carriesOut, item))
+
     def add_plan(self, records: DocumentRecords) -> None:
         g = self.g
         doc = records.document
@@ -339,6 +357,10 @@ class Mapper:
             self.fact(node, GBA.text, self.text(it.text.text), it.text)
             g.add((node, GBA.normalisedText, Literal(it.normalised, lang="zh-Hans")))
             g.add((node, RDFS.label, self.text(f"{it.number}. {it.text.text[:40]}")))
+
+
+def plan_link_iri(plan_doc: Document, item: int, measure: str) -> URIRef:
+    return ID[f"planlink/{plan_doc.key}-{item}-{measure}"]
 
 
 def section_iri(doc: Document, number: str) -> URIRef:

@@ -22,6 +22,7 @@ from rdflib.namespace import ORG, PROV
 from . import report as report_mod
 from .errors import OutputError
 from .extract import extract_document
+from .link import CURATION_FILE, PlanLinker, PlanLinkFact, apply_curation, load_curation, plan_inputs
 from .mapping import Mapper, new_dataset, union_graph
 from .models import Corpus, DocumentKind, Finding, MeasureFacts, Severity
 from .namespaces import GBA
@@ -31,8 +32,18 @@ from .validate import ValidationReport, load_shapes, validate
 from .vocab import Vocabulary, load_vocabulary
 
 Progress = Callable[[str, int, int], None]
-STAGES = ("read", "extract", "map", "validate", "serialise")
-OUTPUTS = ("graph.trig", "graph.ttl", "graph.jsonld", "report.ttl", "report.md", "report.html", "summary.json")
+STAGES = ("read", "extract", "link", "map", "validate", "serialise")
+OUTPUTS = (
+    "graph.trig",
+    "graph.ttl",
+    "graph.jsonld",
+    "report.ttl",
+    "report.md",
+    "report.html",
+    "plan-gaps.md",
+    "plan-gaps.html",
+    "summary.json",
+)
 
 
 @dataclass
@@ -59,14 +70,25 @@ class Built:
     graph: Graph
     findings: tuple[Finding, ...]
     timings: dict[str, float]
+    plan_links: list[PlanLinkFact] = field(default_factory=list)
+    plan_candidates: list[PlanLinkFact] = field(default_factory=list)
 
 
 def _noop(stage: str, step: int, total: int) -> None:
     return None
 
 
-def build_graph(corpus_dir: str | Path, vocab: Vocabulary | None = None, progress: Progress = _noop) -> Built:
-    """Read, extract and map a corpus into a dataset (no validation, nothing written)."""
+def build_graph(
+    corpus_dir: str | Path,
+    vocab: Vocabulary | None = None,
+    progress: Progress = _noop,
+    curation_file: Path | None = None,
+) -> Built:
+    """Read, extract, link and map a corpus into a dataset (no validation, nothing written).
+
+    Raises:
+        ReadError: the corpus, its manifest or the curation file cannot be read.
+    """
     timings: dict[str, float] = {}
     vocab = vocab or load_vocabulary()
     progress("read", 1, len(STAGES))
@@ -84,17 +106,45 @@ def build_graph(corpus_dir: str | Path, vocab: Vocabulary | None = None, progres
         findings.extend(extra)
     timings["extract"] = time.perf_counter() - t
 
-    progress("map", 3, len(STAGES))
+    all_facts = [f for fs in facts_by_doc for f in fs]
+
+    progress("link", 3, len(STAGES))
+    t = time.perf_counter()
+    measures, items = plan_inputs(corpus, all_facts, vocab)
+    candidates: list[PlanLinkFact] = []
+    links: list[PlanLinkFact] = []
+    if items and measures:
+        candidates = PlanLinker(measures, vocab, items).candidates(items)
+        curation = load_curation(curation_file)
+        known = {m.key for m in measures}
+        numbers = {i.number for i in items}
+        for (item, measure), (decision, _) in sorted(curation.decisions.items()):
+            if measure not in known or item not in numbers:
+                findings.append(
+                    Finding(
+                        "curation-unknown",
+                        f"curated {decision} of item {item} → {measure} names "
+                        "an item or measure that is not in the corpus",
+                        Severity.WARNING,
+                        str(curation_file or CURATION_FILE),
+                    )
+                )
+        links = [lk for lk in apply_curation(candidates, curation) if lk.measure in known]
+    timings["link"] = time.perf_counter() - t
+
+    progress("map", 4, len(STAGES))
     t = time.perf_counter()
     ds = new_dataset(vocab)
     mapper = Mapper(ds, vocab)
     for d, facts in zip(corpus.documents, facts_by_doc, strict=True):
         if d.document.meta.kind is not None:
             mapper.add_document(d, facts)
+    plan_doc = next((d.document for d in corpus.documents if d.plan_items), None)
+    if plan_doc is not None:
+        mapper.add_plan_links(plan_doc, links)
     graph = union_graph(ds)
     timings["map"] = time.perf_counter() - t
-    all_facts = [f for fs in facts_by_doc for f in fs]
-    return Built(corpus, all_facts, ds, graph, tuple(findings), timings)
+    return Built(corpus, all_facts, ds, graph, tuple(findings), timings, links, candidates)
 
 
 def count(graph: Graph, built: Built | None = None) -> dict[str, int]:
@@ -150,12 +200,12 @@ def build(
     built = build_graph(corpus_dir, progress=progress)
     timings = dict(built.timings)
 
-    progress("validate", 4, len(STAGES))
+    progress("validate", 5, len(STAGES))
     t = time.perf_counter()
     rep = validate(built.graph, shapes, built.findings)
     timings["validate"] = time.perf_counter() - t
 
-    progress("serialise", 5, len(STAGES))
+    progress("serialise", 6, len(STAGES))
     t = time.perf_counter()
     counts = count(built.graph)
     for sev in (Severity.VIOLATION, Severity.WARNING, Severity.INFO):
@@ -170,6 +220,8 @@ def build(
         "report.ttl": report_mod.to_graph(rep).serialize(format="turtle"),
         "report.md": report_mod.to_markdown(rep, extra=extra),
         "report.html": report_mod.to_html(rep, extra=extra),
+        "plan-gaps.md": report_mod.plan_gaps_markdown(built.graph),
+        "plan-gaps.html": report_mod.plan_gaps_html(built.graph),
     }
     timings["serialise"] = time.perf_counter() - t
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -10,6 +10,7 @@ import hashlib
 import html
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from rdflib import RDF, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import SH
@@ -174,3 +175,111 @@ def to_graph(report: ValidationReport) -> Graph:
         if report_node is not None:
             g.add((report_node, SH.result, node))
     return g
+
+
+# --- work-plan gap report -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanGaps:
+    """What became of a work plan: items with their implementing measures, and the gaps."""
+
+    items: list[tuple[int, str, str, list[tuple[str, str, float, str]]]]
+    unlinked_measures: list[tuple[str, str]]
+
+
+def plan_gaps(graph: Graph) -> PlanGaps:
+    """Items (number, section, text, [(measure key, label, score, origin)]) and measures carrying out none."""
+    from rdflib import RDFS
+
+    from .namespaces import GBA
+
+    def key(node: object) -> str:
+        return str(node).rsplit("/", 1)[-1]
+
+    links: dict[object, list[tuple[str, str, float, str]]] = defaultdict(list)
+    for link in graph.subjects(RDF.type, GBA.PlanLink):
+        item = graph.value(link, GBA.planItem)
+        measure = graph.value(link, GBA.measure)
+        label = str(graph.value(measure, RDFS.label) or "")
+        links[item].append(
+            (key(measure), label, float(str(graph.value(link, GBA.score) or 0)), str(graph.value(link, GBA.origin) or ""))
+        )
+    items = []
+    for item in graph.subjects(RDF.type, GBA.WorkPlanItem):
+        number = int(str(graph.value(item, GBA.itemNumber) or 0))
+        section = graph.value(item, GBA.inSection)
+        section_no = str(graph.value(section, GBA.sectionNumber) or "") if section is not None else ""
+        text = str(graph.value(item, GBA.text) or "")
+        items.append((number, section_no, text, sorted(links.get(item, []), key=lambda x: (-x[2], x[0]))))
+    items.sort()
+    top_level = set(graph.objects(None, GBA.describes)) | set(graph.subjects(RDF.type, GBA.ReportedMeasure))
+    carrying = set(graph.subjects(GBA.carriesOut, None))
+    unlinked = sorted((key(m), str(graph.value(m, RDFS.label) or "")) for m in top_level - carrying)
+    return PlanGaps(items, unlinked)
+
+
+def plan_gaps_markdown(graph: Graph) -> str:
+    gaps = plan_gaps(graph)
+    if not gaps.items:
+        return "# Work-plan gap report\n\nThe corpus has no work plan.\n"
+    none = [i for i in gaps.items if not i[3]]
+    lines = [
+        "# Work-plan gap report",
+        "",
+        f"{len(gaps.items)} plan items; {len(gaps.items) - len(none)} carried out by at least one measure; "
+        f"{len(none)} with no implementing measure; {len(gaps.unlinked_measures)} measures carry out no item.",
+        "",
+        "## Items carried out by the most measures",
+        "",
+        "| item | section | measures |",
+        "|---:|---|---:|",
+    ]
+    for number, section, _text, ms in sorted(gaps.items, key=lambda i: (-len(i[3]), i[0]))[:10]:
+        if ms:
+            lines.append(f"| {number} | {_md(section)} | {len(ms)} |")
+    lines += [
+        "",
+        "## Items and the measures that carry them out",
+        "",
+        "| item | text | measures (score, origin) |",
+        "|---:|---|---|",
+    ]
+    for number, _section, text, ms in gaps.items:
+        if ms:
+            cell = "; ".join(f"{_md(k)} {_md(lab[:24])} ({s:.2f}, {o})" for k, lab, s, o in ms)
+            lines.append(f"| {number} | {_md(text[:60])} | {cell} |")
+    lines += ["", "## Items with no implementing measure", "", "| item | section | text |", "|---:|---|---|"]
+    lines += [f"| {n} | {_md(s)} | {_md(t[:80])} |" for n, s, t, _ in none]
+    lines += ["", "## Measures that carry out no item", "", "| measure | label |", "|---|---|"]
+    lines += [f"| {_md(k)} | {_md(lab[:60])} |" for k, lab in gaps.unlinked_measures]
+    return "\n".join(lines) + "\n"
+
+
+def plan_gaps_html(graph: Graph) -> str:
+    e = html.escape
+    gaps = plan_gaps(graph)
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8"><title>Work-plan gap report</title>',
+        f"<style>{CSS}</style></head><body><h1>Work-plan gap report</h1>",
+    ]
+    if not gaps.items:
+        out.append("<p>The corpus has no work plan.</p></body></html>")
+        return "\n".join(out) + "\n"
+    none = [i for i in gaps.items if not i[3]]
+    out.append(
+        f"<p>{len(gaps.items)} plan items; {len(gaps.items) - len(none)} carried out by at least one measure; "
+        f"{len(none)} with no implementing measure; {len(gaps.unlinked_measures)} measures carry out no item.</p>"
+    )
+    out.append(
+        "<h2>Items and the measures that carry them out</h2><table><tr><th>item</th><th>section</th>"
+        "<th>text</th><th>measures (score, origin)</th></tr>"
+    )
+    for number, section, text, ms in gaps.items:
+        cell = "<br>".join(f"{e(k)} {e(lab[:30])} ({s:.2f}, {e(o)})" for k, lab, s, o in ms) or "—"
+        out.append(f"<tr><td class='n'>{number}</td><td>{e(section)}</td><td>{e(text)}</td><td>{cell}</td></tr>")
+    out.append("</table><h2>Measures that carry out no item</h2><table><tr><th>measure</th><th>label</th></tr>")
+    out += [f"<tr><td>{e(k)}</td><td>{e(lab)}</td></tr>" for k, lab in gaps.unlinked_measures]
+    out.append("</table></body></html>")
+    return "\n".join(out) + "\n"

@@ -8,7 +8,7 @@ import pytest
 
 from gbakg.cli import main, parser
 
-COMMANDS = ["read", "build", "validate", "query"]
+COMMANDS = ["read", "build", "validate", "query", "curate"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

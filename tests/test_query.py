@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -205,7 +206,9 @@ def canon(result: QueryResult) -> list[tuple[str, ...]]:
         if t is None:
             return ""
         if isinstance(t, Literal):
-            return f"{t}|{(t.language or '').lower()}|{t.datatype or ''}"
+            value = t.toPython()
+            lexical = str(value.normalize()) if isinstance(value, Decimal) else str(t)  # 0.400 and 0.4 are one value
+            return f"{lexical}|{(t.language or '').lower()}|{t.datatype or ''}"
         return str(t)
 
     return sorted(tuple(c(t) for t in row) for row in result.rows)

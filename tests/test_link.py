@@ -1,0 +1,77 @@
+"""Work-plan items linked to the measures that carry them out: scores, evidence, curation, gaps."""
+
+from __future__ import annotations
+
+import pytest
+
+from gbakg.errors import ReadError
+from gbakg.link import THRESHOLD, Curation, PlanLinkFact, _common_strings, apply_curation, load_curation
+from gbakg.pipeline import build_graph
+from gbakg.report import plan_gaps, plan_gaps_markdown
+
+
+def pairs(links):
+    return {(lk.item, lk.measure) for lk in links}
+
+
+def test_specific_links_are_found_with_evidence(built):
+    links = {(lk.item, lk.measure): lk for lk in built.plan_links}
+    assert (16, "b2-01") in links and "等效先认" in links[(16, "b2-01")].shared
+    assert (7, "b1-03") in links and "财政科研资金跨境" in links[(7, "b1-03")].shared
+    assert (20, "b1-06") in links
+    assert (37, "news-003_847e0af1-01") in links
+    assert all(lk.shared for lk in built.plan_links)
+    assert all(0 <= lk.score <= 1 for lk in built.plan_links)
+
+
+def test_zone_items_are_carried_out_by_the_zones_measures(built):
+    got = pairs(built.plan_links)
+    assert {(55, "b2-16"), (55, "b3-16")} <= got
+    assert {(57, "b1-20"), (57, "b2-15"), (57, "b3-15")} <= got
+
+
+def test_unrelated_pairs_are_not_linked(built):
+    got = pairs(built.plan_links)
+    assert (10, "b1-20") not in got  # rejected in curation/plan-links.csv
+    assert not any(item == 9 for item, _ in got)  # 国家实验室: no case builds one
+
+
+def test_curated_decisions_override_inference(built):
+    links = {(lk.item, lk.measure): lk for lk in built.plan_links}
+    assert links[(45, "news-003_847e0af1-09")].origin == "curated"
+
+
+def test_curation_survives_rebuilds_and_overrides(tmp_path, corpus_dir):
+    f = tmp_path / "c.csv"
+    f.write_text("item,measure,decision,note\n16,b2-01,reject,test\n9,b1-16,accept,test\n", encoding="utf-8")
+    again = build_graph(corpus_dir, curation_file=f)
+    got = pairs(again.plan_links)
+    assert (16, "b2-01") not in got and (9, "b1-16") in got
+
+
+def test_apply_curation_keeps_threshold():
+    inferred = [PlanLinkFact(1, "a", THRESHOLD + 0.01, "inferred", ("x",)), PlanLinkFact(1, "b", THRESHOLD - 0.01,
+                                                                                     "inferred", ("y",))]
+    assert pairs(apply_curation(inferred, Curation({}))) == {(1, "a")}
+    kept = apply_curation(inferred, Curation({(1, "b"): ("accept", "ok")}))
+    assert {(lk.item, lk.measure, lk.origin) for lk in kept} == {(1, "a", "inferred"), (1, "b", "curated")}
+
+
+def test_malformed_curation_is_located(tmp_path):
+    f = tmp_path / "c.csv"
+    f.write_text("item,measure,decision,note\n3,b1-01,maybe,\n", encoding="utf-8")
+    with pytest.raises(ReadError) as e:
+        load_curation(f)
+    assert str(e.value) == f"{f}:2: decision must be accept or reject, not 'maybe'"
+
+
+def test_common_strings_are_maximal():
+    assert _common_strings("推动实施等效先认政策", "实行保险等效先认。") == {"等效先认"}
+
+
+def test_gap_report(built):
+    gaps = plan_gaps(built.graph)
+    assert len(gaps.items) == 57
+    assert any(not ms for *_, ms in gaps.items)
+    md = plan_gaps_markdown(built.graph)
+    assert "## Items with no implementing measure" in md and "## Measures that carry out no item" in md
