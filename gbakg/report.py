@@ -203,7 +203,12 @@ def plan_gaps(graph: Graph) -> PlanGaps:
         measure = graph.value(link, GBA.measure)
         label = str(graph.value(measure, RDFS.label) or "")
         links[item].append(
-            (key(measure), label, float(str(graph.value(link, GBA.score) or 0)), str(graph.value(link, GBA.origin) or ""))
+            (
+                key(measure),
+                label,
+                float(str(graph.value(link, GBA.score) or 0)),
+                str(graph.value(link, GBA.origin) or ""),
+            )
         )
     items = []
     for item in graph.subjects(RDF.type, GBA.WorkPlanItem):
