@@ -173,6 +173,53 @@ def cmd_curate(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- analyze --------------------------------------------------------------------------------------
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from . import analyse
+    from .validate import load_graph_file
+
+    graph = load_graph_file(Path(args.graph))
+    if args.target == "path":
+        if len(args.entities) != 2:
+            from .errors import QueryError
+
+            raise QueryError("path needs two entities", hint="gbakg analyze path 惠州 香港")
+        steps = analyse.explained_path(graph, args.entities[0], args.entities[1], args.lang)
+        if args.format == "json":
+            print(json.dumps([asdict(s) for s in steps], ensure_ascii=False, indent=1))
+        else:
+            print(f"{steps[0].source_label} → {steps[-1].target_label}: {len(steps)} steps" if steps else "same entity")
+            for step in steps:
+                print(f"  {step.source_label} —{step.relation}→ {step.target_label}")
+                if step.evidence:
+                    print(f"      evidence: {step.evidence[:100]}")
+        return 0
+    nxg = analyse.projection(graph, args.target, args.lang)
+    rows = analyse.measures(nxg)[: args.top]
+    if args.format == "json":
+        print(
+            json.dumps(
+                {"projection": args.target, "summary": analyse.summary(nxg), "nodes": [asdict(r) for r in rows]},
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
+        return 0
+    info = analyse.summary(nxg)
+    print(
+        f"{args.target}: {info['nodes']} nodes, {info['edges']} edges, {info['components']} components, "
+        f"density {info['density']}"
+    )
+    print(f"{'weighted':>8} {'degree':>7} {'between':>7} {'comm':>4}  label")
+    for r in rows:
+        print(f"{r.weighted_degree:8.0f} {r.degree:7.3f} {r.betweenness:7.3f} {r.community:4d}  {r.label}")
+    return 0
+
+
 # --- parser ---------------------------------------------------------------------------------------
 
 
@@ -226,6 +273,29 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--format", choices=("md", "html", "ttl"), default="md", help="report format (default: md)")
     v.add_argument("--out", help="write the report to this file instead of standard output")
     v.set_defaults(func=cmd_validate)
+
+    a = sub.add_parser(
+        "analyze",
+        help="network measures and explained paths (networkx)",
+        formatter_class=_Formatter,
+        description="Project the graph into a network and rank its nodes by weighted degree, "
+        "degree and betweenness centrality with Louvain communities, or explain the "
+        "shortest path between two entities with the facts and evidence along it."
+        "\n\nexamples:\n  gbakg analyze jurisdictions\n  gbakg analyze agencies --top 10"
+        "\n  gbakg analyze path 惠州 香港",
+        epilog=EPILOG_EXIT,
+    )
+    a.add_argument(
+        "target",
+        choices=("jurisdictions", "agencies", "measure-instrument", "measure-jurisdiction", "path"),
+        help="a projection, or path",
+    )
+    a.add_argument("entities", nargs="*", help="for path: two entities (IRI, prefixed name or label)")
+    a.add_argument("--graph", default="out/graph.ttl", help="graph file (default: out/graph.ttl)")
+    a.add_argument("--top", type=int, default=25, help="rows to show (default: 25)")
+    a.add_argument("--lang", choices=("zh-Hans", "zh-Hant", "en"), default="zh-Hans", help="label language")
+    a.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
+    a.set_defaults(func=cmd_analyze)
 
     from .link import REVIEW_THRESHOLD
 
