@@ -16,9 +16,11 @@ import json
 import re
 import sys
 import time
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import XSD, BNode, Graph, Literal, URIRef, Variable
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.term import Node
@@ -225,6 +227,100 @@ def run_local(graph: Graph, text: str, bindings: dict[str, Node], where: str = "
     return QueryResult(names, rows)
 
 
+_STORES: weakref.WeakKeyDictionary[Graph, ox.Store] = weakref.WeakKeyDictionary()
+OX_ERROR = re.compile(r"error at (\d+):(\d+): (.*)", re.S)
+
+
+def store_from_graph(graph: Graph) -> ox.Store:
+    """An in-memory Oxigraph store holding an rdflib graph's triples (cached per graph object)."""
+    store = _STORES.get(graph)
+    if store is None:
+        from .serialize import sorted_triples
+
+        store = ox.Store()
+        store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in sorted_triples(graph))
+        _STORES[graph] = store
+    return store
+
+
+def open_store(path: Path) -> ox.Store:
+    """Load an RDF file into an in-memory Oxigraph store (named graphs of TriG/N-Quads are kept).
+
+    Raises:
+        ReadError: the file is missing or does not parse.
+    """
+    from .errors import ReadError
+
+    if not path.exists():
+        raise ReadError(
+            "graph file not found",
+            location=Location(str(path)),
+            hint="run `gbakg build` first or pass an existing file",
+        )
+    fmt = ox.RdfFormat.from_extension(path.suffix.lstrip(".") or "ttl") or ox.RdfFormat.TURTLE
+    store = ox.Store()
+    try:
+        store.bulk_load(path=str(path), format=fmt)
+    except (SyntaxError, ValueError, OSError) as e:
+        raise ReadError(
+            f"cannot parse the graph: {e}", location=Location(str(path)), hint="check the file's syntax and extension"
+        ) from e
+    return store
+
+
+def run_store(store: ox.Store, text: str, bindings: dict[str, Node], where: str = "query") -> QueryResult:
+    """Run a SELECT query on an Oxigraph store; parameters go in as a VALUES block of escaped terms.
+
+    Raises:
+        QueryError: a syntax error (with line and column in the text given) or a query that is not a SELECT.
+    """
+    query = with_values(text, bindings)
+    try:
+        result = store.query(query, use_default_graph_as_union=True)
+    except SyntaxError as e:
+        m = OX_ERROR.match(str(e))
+        if m:
+            line, col = int(m.group(1)), int(m.group(2))
+            if bindings and line > _values_line(text):
+                line -= 1
+            raise QueryError(
+                f"SPARQL syntax error: {m.group(3).strip()}",
+                location=Location(where, line, col),
+                hint="fix the query text",
+            ) from e
+        raise QueryError(f"SPARQL syntax error: {e}", location=Location(where), hint="fix the query text") from e
+    except OSError as e:
+        raise QueryError(f"the query failed: {e}", location=Location(where)) from e
+    if not isinstance(result, ox.QuerySolutions):
+        raise QueryError("only SELECT queries are supported", location=Location(where))
+    names = tuple(v.value for v in result.variables)
+    rows = tuple(tuple(_from_ox(v) for v in solution) for solution in result)
+    return QueryResult(names, rows)
+
+
+def _values_line(text: str) -> int:
+    m = re.search(r"\bWHERE\s*\{", text, flags=re.IGNORECASE)
+    return text.count("\n", 0, m.end()) + 1 if m else 0
+
+
+def _from_ox(term: object) -> Node | None:
+    from .serialize import canonical_lang
+
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=canonical_lang(term.language))
+        if term.datatype.value == str(XSD.string):
+            return Literal(term.value)  # a simple literal, as SPARQL JSON results and rdflib write it
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+    return Literal(str(term))
+
+
 def run_endpoint(
     url: str, text: str, bindings: dict[str, Node], where: str = "query", timeout: float = 10.0, retries: int = 2
 ) -> QueryResult:
@@ -303,11 +399,16 @@ def run(
     spec: str | None = None,
     *,
     sparql: str | None = None,
-    graph: Graph | None = None,
+    graph: Graph | ox.Store | None = None,
     endpoint: str | None = None,
     params: dict[str, str] | None = None,
+    engine: str = "oxigraph",
 ) -> QueryResult:
-    """Run a named query, a ``.rq`` file or query text on a graph or an endpoint.
+    """Run a named query, a ``.rq`` file or query text on a graph, a store or an endpoint.
+
+    Local queries run on an in-memory Oxigraph store by default: 0.4-3 ms per library query on the
+    corpus graph, against 20-180 ms for rdflib's engine (benchmarks/bench_queries.py). Pass
+    ``engine="rdflib"`` to run on rdflib's engine instead.
 
     Raises:
         QueryError: unknown query, bad parameters or syntax.
@@ -321,7 +422,11 @@ def run(
         return run_endpoint(endpoint, text, bindings, where)
     if graph is None:
         raise QueryError("no graph to query", hint="pass --graph FILE or --endpoint URL")
-    return run_local(graph, text, bindings, where)
+    if isinstance(graph, ox.Store):
+        return run_store(graph, text, bindings, where)
+    if engine == "rdflib":
+        return run_local(graph, text, bindings, where)
+    return run_store(store_from_graph(graph), text, bindings, where)
 
 
 # --- rendering ------------------------------------------------------------------------------------
@@ -425,11 +530,7 @@ def cmd_query(args: argparse.Namespace) -> int:
             raise QueryError(f"--param needs key=value, not {item!r}")
         k, v = item.split("=", 1)
         params[k.strip()] = v
-    graph = None
-    if not args.endpoint:
-        from .validate import load_graph_file
-
-        graph = load_graph_file(Path(args.graph))
+    graph = None if args.endpoint else open_store(Path(args.graph))
     result = run(args.name, sparql=args.sparql, graph=graph, endpoint=args.endpoint, params=params)
     sys.stdout.write(RENDERERS[args.format](result))
     return 0

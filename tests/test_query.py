@@ -149,7 +149,17 @@ def test_unknown_name_suggests_the_closest():
 def test_syntax_error_has_line_and_column(graph):
     with pytest.raises(QueryError) as e:
         run(sparql="SELECT ?x WHERE {\n  ?x ?y \n}", graph=graph)
+    assert str(e.value) == "--sparql:3:2: SPARQL syntax error: expected OPTIONAL (fix the query text)"
+    with pytest.raises(QueryError) as e:
+        run(sparql="SELECT ?x WHERE {\n  ?x ?y \n}", graph=graph, engine="rdflib")
     assert str(e.value) == "--sparql:2:3: SPARQL syntax error: Expected SelectQuery (fix the query text)"
+
+
+def test_both_engines_give_the_same_rows(graph):
+    for name in library():
+        a = run(name, graph=graph, params=PARAMS.get(name))
+        b = run(name, graph=graph, params=PARAMS.get(name), engine="rdflib")
+        assert canon(a) == canon(b), name
 
 
 def test_formats_follow_sparql_results_specs():
