@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 
 import pyoxigraph as ox
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib import RDF, BNode, Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from .errors import ExportError
@@ -43,16 +43,23 @@ def to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     raise ExportError(f"cannot serialise the term {term!r}")
 
 
-def _key(term: Node) -> tuple[int, str]:
-    order = 0 if isinstance(term, URIRef) else 1 if isinstance(term, BNode) else 2
-    return order, term.n3()
+def _key(term: Node) -> tuple[int, str, str, str]:
+    if isinstance(term, URIRef):
+        return 0, str(term), "", ""
+    if isinstance(term, BNode):
+        return 1, str(term), "", ""
+    if isinstance(term, Literal):
+        return 2, str(term), term.language or "", str(term.datatype or "")
+    return 3, str(term), "", ""
 
 
 def sorted_quads(ds: Dataset) -> list[ox.Quad]:
     quads = []
     for s, p, o, g in ds.quads((None, None, None, None)):
         gname = getattr(g, "identifier", g)
-        quads.append(((_key(gname) if gname is not None else (-1, "")), _key(s), _key(p), _key(o), s, p, o, gname))
+        quads.append(
+            ((_key(gname) if gname is not None else (-1, "", "", "")), _key(s), _key(p), _key(o), s, p, o, gname)
+        )
     quads.sort(key=lambda q: q[:4])
     return [
         ox.Quad(to_ox(s), to_ox(p), to_ox(o), ox.NamedNode(str(g)) if isinstance(g, URIRef) else ox.DefaultGraph())  # type: ignore[arg-type]
@@ -73,21 +80,55 @@ def serialize(data: Graph | Dataset, fmt: str = "turtle", prefixes: dict[str, st
     """
     if fmt not in FORMATS:
         raise ExportError(f"unknown RDF format '{fmt}'", hint=f"use one of {', '.join(FORMATS)}")
+    use_prefixes = prefixes if prefixes is not None else SERIAL_PREFIXES
+    if fmt == "jsonld":
+        return to_jsonld(data, use_prefixes)
     rdf_format = FORMATS[fmt]
     if isinstance(data, Dataset) and rdf_format.supports_datasets:
         items: list = sorted_quads(data)
-    elif rdf_format.supports_datasets and fmt != "jsonld":
+    elif rdf_format.supports_datasets:
         raise ExportError(f"{fmt} needs a dataset with named graphs")
     else:
         items = sorted_triples(data)
-    use_prefixes = prefixes if prefixes is not None else SERIAL_PREFIXES
-    if fmt == "jsonld":
-        out = ox.serialize(items, format=rdf_format)
-        assert out is not None
-        return compact_jsonld(json.loads(out), use_prefixes)
     out = ox.serialize(items, format=rdf_format, prefixes=None if fmt in ("nt", "nquads") else use_prefixes)
     assert out is not None
     return _restore_lang_case(out.decode("utf-8"))
+
+
+def to_jsonld(graph: Graph, prefixes: dict[str, str]) -> str:
+    """Compact JSON-LD: one node object per subject (sorted), IRIs as prefix:local compact IRIs under an
+    @context of the prefixes, literals with @language or @type. Any JSON-LD processor expands it back
+    to the same graph (tested by re-parsing with rdflib)."""
+    ordered = sorted(prefixes.items(), key=lambda kv: -len(kv[1]))
+
+    def iri(value: str) -> str:
+        for prefix, ns in ordered:
+            if value.startswith(ns) and len(value) > len(ns) and not value[len(ns) :].startswith("//"):
+                return f"{prefix}:{value[len(ns) :]}"
+        return value
+
+    def value(o: Node) -> object:
+        if isinstance(o, URIRef):
+            return {"@id": iri(str(o))}
+        if isinstance(o, BNode):
+            return {"@id": f"_:{o}"}
+        assert isinstance(o, Literal)
+        if o.language:
+            return {"@value": str(o), "@language": o.language}
+        if o.datatype and str(o.datatype) != "http://www.w3.org/2001/XMLSchema#string":
+            return {"@value": str(o), "@type": iri(str(o.datatype))}
+        return {"@value": str(o)}
+
+    props: dict[Node, dict[str, list[object]]] = {}
+    for s, p, o in sorted(graph, key=lambda tr: (_key(tr[0]), _key(tr[1]), _key(tr[2]))):
+        node = props.setdefault(s, {})
+        if p == RDF.type and isinstance(o, URIRef):
+            node.setdefault("@type", []).append(iri(str(o)))
+        else:
+            node.setdefault(iri(str(p)), []).append(value(o))
+    nodes = [{"@id": iri(str(s)) if isinstance(s, URIRef) else f"_:{s}", **ps} for s, ps in props.items()]
+    doc = {"@context": dict(sorted(prefixes.items())), "@graph": nodes}
+    return json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
 
 
 _LANG_IN_TEXT = re.compile(r'(?<=[^\\]")@([a-z]{2,3}(?:-[a-z0-9]{2,8})+)(?=[\s,;.\])])')
@@ -104,38 +145,3 @@ def canonical_lang(tag: str) -> str:
 
 def _restore_lang_case(text: str) -> str:
     return _LANG_IN_TEXT.sub(lambda m: "@" + canonical_lang(m.group(1)), text)
-
-
-def compact_jsonld(data: object, prefixes: dict[str, str]) -> str:
-    """Expanded JSON-LD made readable: IRIs written as prefix:local compact IRIs under an @context of
-    the prefixes, nodes sorted by @id. Compact IRIs are expanded back by any JSON-LD processor."""
-    ordered = sorted(prefixes.items(), key=lambda kv: -len(kv[1]))
-
-    def iri(value: str) -> str:
-        for prefix, ns in ordered:
-            if value.startswith(ns) and len(value) > len(ns) and not value[len(ns) :].startswith("//"):
-                return f"{prefix}:{value[len(ns) :]}"
-        return value
-
-    def walk(node: object, key: str | None = None) -> object:
-        if isinstance(node, list):
-            return [walk(n, key) for n in node]
-        if isinstance(node, dict):
-            out: dict[str, object] = {}
-            for k, v in node.items():
-                nk = k if k.startswith("@") else iri(k)
-                if k == "@language" and isinstance(v, str):
-                    out[nk] = canonical_lang(v)
-                elif k in ("@id", "@type") and isinstance(v, str):
-                    out[nk] = iri(v)
-                elif k == "@type" and isinstance(v, list):
-                    out[nk] = [iri(x) for x in v]
-                else:
-                    out[nk] = walk(v, k)
-            return out
-        return node
-
-    graph = data if isinstance(data, list) else [data]
-    nodes = sorted((walk(n) for n in graph), key=lambda n: str(n.get("@id", "")) if isinstance(n, dict) else "")
-    doc = {"@context": dict(sorted(prefixes.items())), "@graph": nodes}
-    return json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
