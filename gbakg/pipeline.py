@@ -16,14 +16,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import RDF, Dataset, Graph
+from rdflib import RDF, Graph
 from rdflib.namespace import ORG, PROV
 
 from . import report as report_mod
 from .errors import OutputError
 from .extract import extract_document
 from .link import CURATION_FILE, PlanLinker, PlanLinkFact, apply_curation, load_curation, plan_inputs
-from .mapping import Mapper, new_dataset, union_graph
+from .mapping import Mapper, NamedGraphs, new_dataset, union_graph
 from .models import Corpus, DocumentKind, Finding, MeasureFacts, Severity
 from .namespaces import GBA
 from .read import read_corpus
@@ -66,7 +66,7 @@ class Built:
 
     corpus: Corpus
     facts: list[MeasureFacts]
-    dataset: Dataset
+    dataset: NamedGraphs
     graph: Graph
     findings: tuple[Finding, ...]
     timings: dict[str, float]

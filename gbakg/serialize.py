@@ -17,6 +17,7 @@ from rdflib import RDF, BNode, Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from .errors import ExportError
+from .mapping import NamedGraphs
 from .namespaces import SERIAL_PREFIXES
 
 FORMATS = {
@@ -53,9 +54,10 @@ def _key(term: Node) -> tuple[int, str, str, str]:
     return 3, str(term), "", ""
 
 
-def sorted_quads(ds: Dataset) -> list[ox.Quad]:
+def sorted_quads(ds: Dataset | NamedGraphs) -> list[ox.Quad]:
     quads = []
-    for s, p, o, g in ds.quads((None, None, None, None)):
+    source = ds.quads() if isinstance(ds, NamedGraphs) else ds.quads((None, None, None, None))
+    for s, p, o, g in source:
         gname = getattr(g, "identifier", g)
         quads.append(
             ((_key(gname) if gname is not None else (-1, "", "", "")), _key(s), _key(p), _key(o), s, p, o, gname)
@@ -72,7 +74,7 @@ def sorted_triples(graph: Graph | Iterable[tuple[Node, Node, Node]]) -> list[ox.
     return [ox.Triple(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in triples]  # type: ignore[arg-type]
 
 
-def serialize(data: Graph | Dataset, fmt: str = "turtle", prefixes: dict[str, str] | None = None) -> str:
+def serialize(data: Graph | Dataset | NamedGraphs, fmt: str = "turtle", prefixes: dict[str, str] | None = None) -> str:
     """Serialise sorted. ``fmt`` is one of turtle, trig, nt, nquads, jsonld.
 
     Raises:
@@ -81,13 +83,15 @@ def serialize(data: Graph | Dataset, fmt: str = "turtle", prefixes: dict[str, st
     if fmt not in FORMATS:
         raise ExportError(f"unknown RDF format '{fmt}'", hint=f"use one of {', '.join(FORMATS)}")
     use_prefixes = prefixes if prefixes is not None else SERIAL_PREFIXES
-    if fmt == "jsonld":
-        return to_jsonld(data, use_prefixes)
     rdf_format = FORMATS[fmt]
-    if isinstance(data, Dataset) and rdf_format.supports_datasets:
+    if isinstance(data, (Dataset, NamedGraphs)) and rdf_format.supports_datasets and fmt != "jsonld":
         items: list = sorted_quads(data)
-    elif rdf_format.supports_datasets:
+    elif isinstance(data, (Dataset, NamedGraphs)):
+        raise ExportError(f"{fmt} is written from a graph, not from named graphs", hint="serialise the union graph")
+    elif rdf_format.supports_datasets and fmt != "jsonld":
         raise ExportError(f"{fmt} needs a dataset with named graphs")
+    elif fmt == "jsonld":
+        return to_jsonld(data, use_prefixes)
     else:
         items = sorted_triples(data)
     out = ox.serialize(items, format=rdf_format, prefixes=None if fmt in ("nt", "nquads") else use_prefixes)
