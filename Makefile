@@ -29,6 +29,9 @@ bench: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/python -m gbakg.docs --out docs
+	-$(BIN)/gbakg build --corpus $(CORPUS) --out $(OUT) -q > /dev/null
+	$(BIN)/gbakg export --graph $(OUT)/graph.ttl --view recognition --lang en --format png --out docs/recognition.png
+	$(BIN)/gbakg export --graph $(OUT)/graph.ttl --view collaboration --lang en --format png --out docs/collaboration.png
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .mypy_cache .ruff_cache

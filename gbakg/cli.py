@@ -220,6 +220,19 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- export ---------------------------------------------------------------------------------------
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .export import export
+    from .validate import load_graph_file
+
+    graph = load_graph_file(Path(args.graph))
+    nxg = export(graph, args.format, Path(args.out), args.view, args.lang)
+    print(f"wrote {args.out}: {args.view} view, {nxg.number_of_nodes()} nodes, {nxg.number_of_edges()} edges")
+    return 0
+
+
 # --- parser ---------------------------------------------------------------------------------------
 
 
@@ -296,6 +309,26 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--lang", choices=("zh-Hans", "zh-Hant", "en"), default="zh-Hans", help="label language")
     a.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
     a.set_defaults(func=cmd_analyze)
+
+    from .export import FORMATS, LANGS
+
+    x = sub.add_parser(
+        "export",
+        help="export a view for Gephi, Cytoscape, yEd, Graphviz or a browser",
+        formatter_class=_Formatter,
+        description="Export a view of the graph. Views: full, jurisdictions, agencies, plan, "
+        "case:ID (one case and everything one hop around it)."
+        "\n\nexamples:\n  gbakg export --format html --view full --out graph.html"
+        "\n  gbakg export --format gexf --view agencies --lang en --out agencies.gexf"
+        "\n  gbakg export --format png --view case:b3-10 --out b3-10.png",
+        epilog=EPILOG_EXIT,
+    )
+    x.add_argument("--format", choices=tuple(FORMATS), required=True, help="output format")
+    x.add_argument("--view", default="full", help="full, jurisdictions, agencies, plan or case:ID (default: full)")
+    x.add_argument("--lang", choices=LANGS, default="zh-Hans", help="label language, with fallback (default: zh-Hans)")
+    x.add_argument("--graph", default="out/graph.ttl", help="graph file (default: out/graph.ttl)")
+    x.add_argument("--out", required=True, help="output file")
+    x.set_defaults(func=cmd_export)
 
     from .link import REVIEW_THRESHOLD
 

@@ -1,0 +1,11 @@
+"""GEXF 1.2 (Gephi) through networkx, UTF-8."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import networkx as nx
+
+
+def write(nxg: nx.Graph, path: Path) -> None:
+    nx.write_gexf(nxg, path, encoding="utf-8", prettyprint=True, version="1.2draft")
