@@ -233,6 +233,47 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- push and serve -------------------------------------------------------------------------------
+
+
+def cmd_push(args: argparse.Namespace) -> int:
+    from .server import push
+
+    result = push(
+        Path(args.file),
+        args.endpoint,
+        update_url=args.update,
+        query_url=args.query,
+        graph_iri=args.graph,
+        timeout=args.timeout,
+        progress=_progress(args.quiet),
+    )
+    print(
+        f"pushed {sum(result.graphs.values())} triples in {len(result.graphs)} named graphs to {args.endpoint} "
+        f"in {result.seconds:.1f}s"
+    )
+    for name, n in result.graphs.items():
+        print(f"  {name}  {n}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .server import start_server
+
+    server = start_server(port=args.port, read_only=True, graph_file=Path(args.file))
+    print(f"Oxigraph is serving {args.file} on {server.url}/")
+    print(f"  query page:      {server.url}/")
+    print(f"  query endpoint:  {server.url}/query")
+    print("Press Ctrl-C to stop.")
+    try:
+        server.process.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
 # --- parser ---------------------------------------------------------------------------------------
 
 
@@ -329,6 +370,38 @@ def parser() -> argparse.ArgumentParser:
     x.add_argument("--graph", default="out/graph.ttl", help="graph file (default: out/graph.ttl)")
     x.add_argument("--out", required=True, help="output file")
     x.set_defaults(func=cmd_export)
+
+    pu = sub.add_parser(
+        "push",
+        help="push the graph to a SPARQL server (Graph Store Protocol)",
+        formatter_class=_Formatter,
+        description="Replace the named graph of each source document on a SPARQL 1.1 Graph Store. "
+        "Graphs are uploaded to staging graphs and swapped in by one SPARQL Update, so a "
+        "failed or interrupted push leaves the previous graphs intact."
+        "\n\nexample:\n  gbakg push --endpoint http://127.0.0.1:7878/store",
+        epilog=EPILOG_EXIT,
+    )
+    pu.add_argument("--endpoint", required=True, help="Graph Store endpoint URL, e.g. http://127.0.0.1:7878/store")
+    pu.add_argument("--graph", help="push everything into this one named graph instead of one per document")
+    pu.add_argument("--update", help="SPARQL Update endpoint (default: the sibling /update of --endpoint)")
+    pu.add_argument("--query", help="SPARQL query endpoint (default: the sibling /query of --endpoint)")
+    pu.add_argument("--file", default="out/graph.trig", help="TriG file to push (default: out/graph.trig)")
+    pu.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for each request (default: 60)")
+    pu.add_argument("-q", "--quiet", action="store_true", help="no progress display")
+    pu.set_defaults(func=cmd_push)
+
+    sv = sub.add_parser(
+        "serve",
+        help="serve the built graph with Oxigraph on 127.0.0.1",
+        formatter_class=_Formatter,
+        description="Start an Oxigraph SPARQL server on 127.0.0.1 with the built graph loaded "
+        "(read-only, union of the named graphs as default graph) and print the address "
+        "of its query page.\n\nexample:\n  gbakg serve --port 7878",
+        epilog=EPILOG_EXIT,
+    )
+    sv.add_argument("--port", type=int, help="port (default: a free one)")
+    sv.add_argument("--file", default="out/graph.trig", help="graph file to serve (default: out/graph.trig)")
+    sv.set_defaults(func=cmd_serve)
 
     from .link import REVIEW_THRESHOLD
 

@@ -389,7 +389,9 @@ def _term(v: dict | None) -> Node | None:
     if t == "bnode":
         return BNode(v["value"])
     if "xml:lang" in v:
-        return Literal(v["value"], lang=v["xml:lang"])
+        from .serialize import canonical_lang
+
+        return Literal(v["value"], lang=canonical_lang(v["xml:lang"]))
     if "datatype" in v:
         return Literal(v["value"], datatype=URIRef(v["datatype"]))
     return Literal(v["value"])

@@ -8,7 +8,7 @@ import pytest
 
 from gbakg.cli import main, parser
 
-COMMANDS = ["read", "build", "validate", "query", "curate", "analyze", "export"]
+COMMANDS = ["read", "build", "validate", "query", "curate", "analyze", "export", "push", "serve"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -1,0 +1,123 @@
+"""Push to and query a real Oxigraph server started on 127.0.0.1 by the tests; every test stops the
+servers it started."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from gbakg.cli import main
+from gbakg.errors import EndpointError
+from gbakg.query import run
+from gbakg.server import STAGING_PREFIX, free_port, push, start_server
+
+COUNTS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+
+
+def graph_counts(base: str) -> dict[str, int]:
+    result = run(sparql=COUNTS, endpoint=base + "/query")
+    return {str(g): int(n) for g, n in result.rows}
+
+
+def file_counts(path: Path) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for q in ox.parse(path=str(path), format=ox.RdfFormat.TRIG):
+        counts[q.graph_name.value] = counts.get(q.graph_name.value, 0) + 1
+    return counts
+
+
+@pytest.fixture
+def server(tmp_path):
+    s = start_server(location=tmp_path / "db")
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def smaller_trig(build_result, tmp_path_factory) -> Path:
+    """A second version of the graph: the news document's graph cut to 100 triples."""
+    quads = list(ox.parse(path=str(build_result.files["graph.trig"]), format=ox.RdfFormat.TRIG))
+    news = next(q.graph_name.value for q in quads if q.graph_name.value.endswith("003_847e0af14b0b9d84"))
+    kept, n = [], 0
+    for q in quads:
+        if q.graph_name.value == news:
+            n += 1
+            if n > 100:
+                continue
+        kept.append(q)
+    path = tmp_path_factory.mktemp("v2") / "graph.trig"
+    path.write_bytes(ox.serialize(kept, format=ox.RdfFormat.TRIG) or b"")
+    return path
+
+
+def test_push_then_the_library_gives_the_same_rows(server, build_result, graph):
+    from gbakg.query import library
+
+    result = push(build_result.files["graph.trig"], server.url + "/store")
+    assert result.graphs == file_counts(build_result.files["graph.trig"])
+    assert graph_counts(server.url) == result.graphs
+    for name in library():
+        params = {"initiative": "港车北上"} if name == "initiative-timeline" else None
+        local = run(name, graph=graph, params=params)
+        remote = run(name, endpoint=server.url + "/query", params=params)
+        assert sorted(map(str, remote.rows)) == sorted(map(str, local.rows)), name
+
+
+def test_push_replaces_each_documents_graph(server, build_result, smaller_trig):
+    push(build_result.files["graph.trig"], server.url + "/store")
+    push(smaller_trig, server.url + "/store")
+    assert graph_counts(server.url) == file_counts(smaller_trig)
+
+
+def test_server_killed_during_a_push_keeps_the_previous_graphs(tmp_path, build_result, smaller_trig):
+    location = tmp_path / "db"
+    first = start_server(location=location)
+    try:
+        push(build_result.files["graph.trig"], first.url + "/store")
+        before = graph_counts(first.url)
+
+        def kill(_name: str) -> None:
+            first.process.kill()
+            first.process.wait(timeout=10)
+
+        with pytest.raises(EndpointError):
+            push(smaller_trig, first.url + "/store", on_staged=kill, timeout=5)
+    finally:
+        first.stop()
+    second = start_server(location=location)
+    try:
+        after = {g: n for g, n in graph_counts(second.url).items() if not g.startswith(STAGING_PREFIX)}
+        assert after == before
+        push(smaller_trig, second.url + "/store")
+        counts = graph_counts(second.url)
+        assert counts == file_counts(smaller_trig)  # the next push also dropped the stale staging graph
+    finally:
+        second.stop()
+
+
+def test_unreachable_server_is_a_clean_exit_2(tmp_path, build_result, capsys):
+    url = f"http://127.0.0.1:{free_port()}/store"
+    code = main(["push", "--endpoint", url, "--file", str(build_result.files["graph.trig"]), "-q"])
+    assert code == 2
+    query_url = url.rsplit("/", 1)[0] + "/query"
+    assert capsys.readouterr().err == (f"gbakg: error: {query_url}: connection refused "
+                                       "(is the server running on that host and port?)\n")
+
+
+def test_http_errors_are_reported(server, build_result):
+    with pytest.raises(EndpointError) as e:
+        push(build_result.files["graph.trig"], server.url + "/nowhere/store")
+    assert "HTTP 404" in str(e.value)
+
+
+def test_serve_loads_the_graph_read_only(build_result):
+    s = start_server(read_only=True, graph_file=build_result.files["graph.trig"])
+    try:
+        assert len(run("cases", endpoint=s.url + "/query").rows) == 52
+        with pytest.raises(EndpointError):
+            push(build_result.files["graph.trig"], s.url + "/store")
+    finally:
+        s.stop()
+    assert s.process.poll() is not None
