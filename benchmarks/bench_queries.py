@@ -44,8 +44,10 @@ def main() -> int:
             t = time.perf_counter()
             list(store.query(text))
             otimes.append((time.perf_counter() - t) * 1000)
-        print(f"{name:<26} {statistics.median(times):10.1f} {pct(times, 0.95):8.1f} "
-              f"{statistics.median(otimes):13.2f} {pct(otimes, 0.95):8.2f}")
+        print(
+            f"{name:<26} {statistics.median(times):10.1f} {pct(times, 0.95):8.1f} "
+            f"{statistics.median(otimes):13.2f} {pct(otimes, 0.95):8.2f}"
+        )
     return 0
 
 

@@ -37,6 +37,9 @@ CURATION_FILE = DATA_ROOT / "curation" / "plan-links.csv"
 # at 0.38 precision 0.81, recall 0.70, F1 0.75 (85 judged pairs) - precision first, as an analyst wants.
 THRESHOLD = 0.38
 REVIEW_THRESHOLD = 0.25
+# Candidate generation: each item is scored against the measures nearest to it by TF-IDF cosine
+# (and all measures of a zone it names), not against every measure.
+CANDIDATES = 25
 WEIGHTS = {"lexical": 0.35, "specific": 0.35, "entities": 0.30}
 UBIQUITOUS = {str(ID[f"jurisdiction/{k}"]) for k in ("guangdong", "hong-kong", "macao", "mainland")}
 PUNCT = re.compile(r"[\s，。；：、！？“”‘’《》（）()「」『』\-—·,.;:!?\"'0-9A-Za-z]+")
@@ -107,6 +110,17 @@ class PlanLinker:
         self.idf = {g: math.log((n + 1) / (c + 1)) + 1 for g, c in df.items()}
         self.vectors = [self._vector(d) for d in self.docs]
         self._df_cache: dict[str, int] = {}
+        # Inverted indexes: bigram → measures (for candidate generation by cosine) and bigram → all texts
+        # (for the document frequency of a shared string, checked only where all its bigrams occur).
+        self.postings: dict[str, list[tuple[int, float]]] = {}
+        for k, vec in enumerate(self.vectors):
+            for gram, w in vec.items():
+                self.postings.setdefault(gram, []).append((k, w))
+        self.texts = self.docs + self.reference
+        self.text_postings: dict[str, set[int]] = {}
+        for k, text in enumerate(self.texts):
+            for gram in _bigrams(text):
+                self.text_postings.setdefault(gram, set()).add(k)
 
     def _vector(self, text: str) -> dict[str, float]:
         tf = _bigrams(text)
@@ -115,9 +129,21 @@ class PlanLinker:
         return {g: v / norm for g, v in vec.items()}
 
     def _df(self, s: str) -> int:
+        """How many texts (measures and plan items) contain ``s``."""
         if s not in self._df_cache:
-            self._df_cache[s] = sum(1 for d in self.docs if s in d) + sum(1 for r in self.reference if s in r)
+            grams = [s[i : i + 2] for i in range(len(s) - 1)]
+            sets = sorted((self.text_postings.get(g, set()) for g in grams), key=len)
+            candidates = set.intersection(*sets) if sets else set()
+            self._df_cache[s] = sum(1 for k in candidates if s in self.texts[k])
         return self._df_cache[s]
+
+    def nearest(self, item_text: str, k: int = CANDIDATES) -> list[int]:
+        """The ``k`` measures with the highest TF-IDF cosine to the item (through the inverted index)."""
+        scores: dict[int, float] = {}
+        for gram, w in self._vector(item_text).items():
+            for m, mw in self.postings.get(gram, ()):
+                scores[m] = scores.get(m, 0.0) + w * mw
+        return [m for m, _ in sorted(scores.items(), key=lambda x: (-x[1], x[0]))[:k]]
 
     def anchors(self, item_text: str, m_index: int) -> list[tuple[float, str]]:
         """Shared strings rare enough to anchor a link: n ≥ 4 characters found in at most n texts (measures
@@ -165,7 +191,11 @@ class PlanLinker:
             places = {t for m in self.vocab.jurisdiction_matches(text) for t in m.targets}
             head = re.split(r"[。；]", text, maxsplit=1)[0]
             zone = next((z for cue, z in zones if cue in head), None)
-            for k, m in enumerate(self.measures):
+            pool = set(self.nearest(text))
+            if zone:
+                pool |= {k for k, m in enumerate(self.measures) if zone in m.zones}
+            for k in sorted(pool):
+                m = self.measures[k]
                 s, shared = self.score(text, places, zone, k)
                 if s >= lower:
                     out.append(PlanLinkFact(item.number, m.key, s, "inferred", shared))

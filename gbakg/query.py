@@ -29,6 +29,8 @@ from .errors import EndpointError, Location, QueryError
 from .namespaces import PREFIXES, SERIAL_PREFIXES
 from .vocab import QUERIES_DIR
 
+# Example parameters for the queries that need one (used by benchmarks and tests).
+PARAMS_EXAMPLE: dict[str, dict[str, str]] = {"initiative-timeline": {"initiative": "港车北上"}}
 HEADER = re.compile(r"^#\s*(title|description|param|columns)\s*:\s*(.*)$")
 PARAM = re.compile(r"^\?(\w+)\s+(\S+)(?:\s+(optional))?(?:\s*[—-]+\s*(.*))?$")
 IRI_OK = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>\"{}|^`\\]*$")
