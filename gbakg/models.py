@@ -150,7 +150,11 @@ class NewsMeasure:
 
     @property
     def key(self) -> str:
-        return f"news-{self.document[:12]}-{self.ordinal:02d}"
+        """Stable across re-segmentation: the document and a hash of the measure's opening words."""
+        import hashlib
+
+        opening = "".join(self.text.text.split())[:24]
+        return f"news-{self.document[:12]}-{hashlib.sha1(opening.encode('utf-8')).hexdigest()[:8]}"
 
 
 Record = Case | PlanSection | PlanItem | Article | NewsMeasure

@@ -54,6 +54,7 @@ GBA = ClosedNamespace(
         "caseNumber",
         "category",
         "counts",
+        "crossBorderCue",
         "cue",
         "cuePattern",
         "currency",

@@ -180,6 +180,14 @@ class Vocabulary:
         self.topic_cues = _literals(g, topic, GBA.cue)
         self.region_cues = _literals(g, topic, GBA.regionCue)
         self.batch_cues = _literals(g, topic, GBA.batchCue)
+        self.cross_border_cues = _literals(g, topic, GBA.crossBorderCue)
+        self.figure_pattern = re.compile(
+            r"\d+(?:\.\d+)?\s*(?:"
+            + "|".join(re.escape(m) for m in sorted(self.multipliers, key=len, reverse=True))
+            + r")?\s*(?:"
+            + "|".join(re.escape(u) for u in sorted(self.units, key=len, reverse=True))
+            + ")"
+        )
         if not self.jurisdictions or not self.agencies or not self.mechanisms:
             raise VocabularyError(
                 "the reference data is incomplete (no jurisdictions, agencies or mechanisms)",

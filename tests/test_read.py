@@ -106,6 +106,11 @@ def test_news_relevant_article_and_measures(corpus):
     texts = " ".join(m.text.text for m in news.news_measures)
     assert "619" in texts and "EF 账户" in texts
     assert "证监会" not in texts and "闽台" not in texts
+    starts = [m.text.text[:8] for m in news.news_measures]
+    assert "在养老服务领域，" in starts and "香港中学文凭考" in [s[:7] for s in starts]  # one paragraph, three measures
+    assert any(s.startswith("粤港澳三地 4") for s in starts)  # the carbon-market agreement apart from cold chain
+    assert not any(s.startswith("深圳（前海）") for s in starts)  # the director's words continue the centre
+    assert len(news.news_measures) == 13
 
 
 def test_table_of_contents_difference_is_reported(corpus):
