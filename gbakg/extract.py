@@ -245,10 +245,11 @@ class Extractor:
             subject = best.subject or next((h[2].subject for h in hits if h[2].subject), None)
             recognizer = recognized = None
             if direction and direction.endswith("unilateral") and best.link_class.endswith("Recognition"):
-                home = sorted(p for p in parties if p not in SARS)
+                home = self._recognizing_side(parties, measure_parties)
                 away = sorted(p for p in parties if p in SARS)
                 if home and away:
-                    recognizer, recognized = home[0], away[0]
+                    recognizer, recognized = home, away[0]
+                    parties = self._most_specific(parties | {home})
             links.append(
                 replace(
                     best,
@@ -261,6 +262,16 @@ class Extractor:
                 )
             )
         return tuple(sorted(links, key=lambda x: (x.evidence.start, x.link_class)))
+
+    def _recognizing_side(self, parties: set[str], measure_parties: set[str]) -> str | None:
+        """The mainland-side party that recognises: the most specific one the link names, refined to a
+        city or zone inside it that the measure names (内地 with 横琴 in the case → 横琴)."""
+        home = {p for p in parties if p not in SARS}
+        inside = {q for q in measure_parties - set(SARS) for p in home if p in self.parents.get(q, ())}
+        candidates = home | inside
+        if not candidates:
+            return None
+        return min(candidates, key=lambda p: (-len(self.parents.get(p, ())), p))
 
     def _parties(self, loc: Located) -> set[str]:
         return {t for t, _ in self.jurisdiction_hits(loc)}
@@ -433,7 +444,10 @@ def _sentence(loc: Located, start: int, end: int) -> Field:
 
 
 def _first_sentence(loc: Located) -> Field:
+    """A measure's label: its first sentence, or the next one when the first is a short lead-in."""
     s, e = _sentence_bounds(loc.text, 0, 0)
+    if e - s < 16 and e < len(loc.text):
+        s, e = _sentence_bounds(loc.text, e, e)
     return loc.field(s, min(e, s + 80))
 
 

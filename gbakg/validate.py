@@ -179,7 +179,8 @@ def _label(g: Graph, node: object) -> str:
 
 
 def _case_of(data: Graph, focus: URIRef) -> URIRef | None:
-    """The typical case a focus node belongs to, following measure and link edges upward."""
+    """The typical case (or news-reported measure) a focus node belongs to, following measure and link
+    edges upward."""
     seen = set()
     frontier = [focus]
     while frontier:
@@ -187,7 +188,7 @@ def _case_of(data: Graph, focus: URIRef) -> URIRef | None:
         if node in seen:
             continue
         seen.add(node)
-        if (node, RDF.type, GBA.TypicalCase) in data:
+        if (node, RDF.type, GBA.TypicalCase) in data or (node, RDF.type, GBA.ReportedMeasure) in data:
             return node
         for s in data.subjects(GBA.describes, node):
             return s  # type: ignore[return-value]
@@ -197,7 +198,11 @@ def _case_of(data: Graph, focus: URIRef) -> URIRef | None:
 
 
 def _quote(data: Graph, focus: URIRef) -> str | None:
-    for ev in sorted(data.objects(focus, GBA.evidence), key=str):
+    """The source text of the focus node's own evidence, or of the evidence that points to it."""
+    annotations = sorted(data.objects(focus, GBA.evidence), key=str) or sorted(
+        data.subjects(OA.hasBody, focus), key=str
+    )
+    for ev in annotations:
         for target in data.objects(ev, OA.hasTarget):
             for text in data.objects(target, GBA.text):
                 return str(text)
