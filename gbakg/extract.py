@@ -121,6 +121,11 @@ class Extractor:
                 if iri not in seen:
                     seen.add(iri)
                     agencies.append(AgencyMention(iri, self.vocab.agencies[iri].name, loc.field(s, e), True))
+            for s, e, name, kind, place in self.vocab.organisation_matches(loc.text):
+                minted = mint_agency(name)
+                if minted not in seen:
+                    seen.add(minted)
+                    agencies.append(AgencyMention(minted, name, loc.field(s, e), False, None, kind, place))
         instruments = tuple(self.instruments(texts, abbreviations))
         links = self.links(texts, agencies, instruments)
         return MeasureFacts(
@@ -164,8 +169,9 @@ class Extractor:
                 found.setdefault(target, ev)
         for a in agencies:
             info = self.vocab.agencies.get(a.key)
-            if info and info.jurisdiction and info.jurisdiction != STATE:
-                found.setdefault(info.jurisdiction, a.evidence)
+            home = info.jurisdiction if info else a.jurisdiction
+            if home and home != STATE:
+                found.setdefault(home, a.evidence)
         return tuple(Mention(k, v) for k, v in sorted(found.items()))
 
     # --- instruments ------------------------------------------------------------------------------

@@ -248,12 +248,18 @@ class Mapper:
             self.add_measure(m, facts)
 
     def add_minted_agency(self, a: AgencyMention) -> None:
+        """A body not in the registry: typed org:Organization, with what the name pattern suggests (its
+        place, and the non-government level for a university, hospital, association or firm), flagged."""
         if a.known:
             return
         node = URIRef(a.key)
         self.g.add((node, RDF.type, ORG.Organization))
         self.g.add((node, SKOS.prefLabel, Literal(a.name, lang="zh-Hans")))
         self.g.add((node, GBA.needsReview, Literal(True)))
+        if a.jurisdiction:
+            self.g.add((node, GBA.jurisdiction, URIRef(a.jurisdiction)))
+        if a.kind == str(GBA.NonGovernmentOrganisation):
+            self.g.add((node, GBA.level, ID["level/non-government"]))
 
     def add_measure(self, m: URIRef, f: MeasureFacts) -> None:
         g = self.g
@@ -263,6 +269,7 @@ class Mapper:
         for a in f.agencies:
             if a.position is None:
                 self.fact(m, PROV.wasAssociatedWith, URIRef(a.key), a.evidence)
+                self.add_minted_agency(a)
         for i in f.instruments:
             node = URIRef(i.key)
             self.fact(m, GBA.usesInstrument, node, i.evidence)

@@ -202,11 +202,15 @@ class Mention:
 
 @dataclass(frozen=True)
 class AgencyMention:
+    """An agency or other body: from the registry (``known``) or minted from the text for review."""
+
     key: str
     name: str
     evidence: Field
     known: bool
     position: int | None = None
+    kind: str | None = None
+    jurisdiction: str | None = None
 
 
 @dataclass(frozen=True)

@@ -109,6 +109,7 @@ GBA = ClosedNamespace(
         "sharedTerm",
         "subMeasure",
         "subject",
+        "stopCue",
         "submission",
         "submittedBy",
         "successor",

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pyshacl
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, SH
+from rdflib.namespace import DCTERMS, PROV, SH, SKOS
 
 from .errors import Location, ReadError, ShapesError
 from .models import Finding, Severity
@@ -171,7 +171,7 @@ def validate(data: Graph, shapes: Graph | None = None, findings: tuple[Finding, 
 def _label(g: Graph, node: object) -> str:
     if not isinstance(node, URIRef):
         return str(node)
-    for p in (RDFS.label, DCTERMS.title):
+    for p in (RDFS.label, DCTERMS.title, SKOS.prefLabel):
         vals = sorted(g.objects(node, p), key=lambda v: (getattr(v, "language", "") != "zh-Hans", str(v)))
         if vals:
             return str(vals[0])
@@ -192,8 +192,8 @@ def _case_of(data: Graph, focus: URIRef) -> URIRef | None:
             return node
         for s in data.subjects(GBA.describes, node):
             return s  # type: ignore[return-value]
-        for p in (GBA.subMeasure, GBA.alignment, GBA.outcome, GBA.event, GBA.submission):
-            frontier.extend(s for s in data.subjects(p, node) if isinstance(s, URIRef))
+        for p in (GBA.subMeasure, GBA.alignment, GBA.outcome, GBA.event, GBA.submission, PROV.wasAssociatedWith):
+            frontier.extend(s for s in sorted(data.subjects(p, node), key=str) if isinstance(s, URIRef))
     return None
 
 

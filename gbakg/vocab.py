@@ -176,6 +176,31 @@ class Vocabulary:
         self.suffix_qualifiers = {
             cue: str(s) for s in self._scheme_members(ID.qualifier) for cue in _literals(g, s, GBA.suffixCue)
         }
+        self.org_suffixes = {
+            cue: str(g.value(s, GBA.linkClass))
+            for s in self._scheme_members(ID["org-form"])
+            for cue in _literals(g, s, GBA.suffixCue)
+        }
+        self.org_stops = tuple(c for s in self._scheme_members(ID["org-form"]) for c in _literals(g, s, GBA.stopCue))
+        places: dict[str, str] = {}
+        for j in self.jurisdictions:
+            node = URIRef(j)
+            names = [
+                str(o)
+                for p in (SKOS.prefLabel, SKOS.altLabel)
+                for o in g.objects(node, p)
+                if isinstance(o, Literal) and o.language == "zh-Hans"
+            ]
+            names += [c for c in _literals(g, node, GBA.cue) if any(n.startswith(c) for n in names)]
+            for name in names:
+                if len(name) >= 2:
+                    places[name] = j
+        self.place_names = places
+        suffixes = "|".join(re.escape(s) for s in sorted(self.org_suffixes, key=len, reverse=True))
+        prefixes = "|".join(re.escape(p) for p in sorted(places, key=len, reverse=True))
+        self._org_re = re.compile(
+            rf"(?P<place>{prefixes})(?P<middle>[\u4e00-\u9fff]{{0,10}}?)(?P<suffix>{suffixes})" if places else r"(?!x)x"
+        )
         topic = ID["topic/rule-alignment"]
         self.topic_cues = _literals(g, topic, GBA.cue)
         self.region_cues = _literals(g, topic, GBA.regionCue)
@@ -236,6 +261,29 @@ class Vocabulary:
     def agency_matches(self, text: str) -> list[tuple[int, int, str]]:
         """Registry names and aliases in the text: (start, end, agency IRI)."""
         return [(m.start(), m.end(), self.agency_alias[m.group(0)]) for m in self._agency_re.finditer(text)]
+
+    def organisation_matches(self, text: str) -> list[tuple[int, int, str, str, str]]:
+        """Names of bodies by pattern (a place name, a few characters, an organisation ending) that are not
+        registry names: (start, end, name, class IRI, jurisdiction IRI)."""
+        masked = self.mask_agencies(text)
+        out = []
+        for m in self._org_re.finditer(masked):
+            middle = m.group("middle")
+            if any(stop in middle for stop in self.org_stops) or len(middle) < 2:
+                continue  # a clause, not a name; or a generic noun such as 澳门银行 (Macao's banks)
+            before = masked[max(0, m.start() - 2) : m.start()]
+            if before and "\u4e00" <= before[-1] <= "\u9fff" and not any(before.endswith(s) for s in self.org_stops):
+                continue  # the tail of a longer name (…总局广东省分局)
+            out.append(
+                (
+                    m.start(),
+                    m.end(),
+                    m.group(0),
+                    self.org_suffixes[m.group("suffix")],
+                    self.place_names[m.group("place")],
+                )
+            )
+        return out
 
     def resolve_agency(self, name: str) -> str | None:
         """The registry agency a name (full or short form) denotes, if any."""

@@ -8,7 +8,7 @@ import pytest
 
 from gbakg.extract import Extractor, mint_agency
 from gbakg.layout import join_lines, split_lines
-from gbakg.namespaces import ID
+from gbakg.namespaces import GBA, ID
 
 
 def J(name: str) -> str:
@@ -133,3 +133,20 @@ def test_news_measures_have_facts(built):
     assert news
     ef = next(f for f in news if "EF" in f.label.text or any(o.unit == "亿元" for o in f.outcomes))
     assert J("hengqin") in {m.key for m in ef.jurisdictions}
+
+
+def test_bodies_named_in_the_text_by_pattern(vocab):
+    found = {name: (kind.rsplit("#")[1], place) for _, _, name, kind, place in vocab.organisation_matches(
+        "探索与香港建造学院共建学院，澳门银行通过评级，广东省内海关加强监管，由澳门治安警察局协助。")}
+    assert found == {"香港建造学院": ("NonGovernmentOrganisation", J("hong-kong")),
+                     "澳门治安警察局": ("Agency", J("macao"))}
+
+
+def test_unregistered_bodies_are_minted_and_flagged(built):
+    g = built.graph
+    from rdflib import Literal as L
+    from rdflib.namespace import SKOS
+
+    flagged = {str(g.value(s, SKOS.prefLabel)) for s in g.subjects(GBA.needsReview, L(True))}
+    assert {"香港建造学院", "香港中旅集团", "澳门治安警察局"} <= flagged
+    assert "澳门银行" not in flagged
