@@ -183,18 +183,18 @@ class Vocabulary:
         }
         self.org_stops = tuple(c for s in self._scheme_members(ID["org-form"]) for c in _literals(g, s, GBA.stopCue))
         places: dict[str, str] = {}
-        for j in self.jurisdictions:
-            node = URIRef(j)
+        for jurisdiction in self.jurisdictions:
+            place = URIRef(jurisdiction)
             names = [
                 str(o)
-                for p in (SKOS.prefLabel, SKOS.altLabel)
-                for o in g.objects(node, p)
+                for prop in (SKOS.prefLabel, SKOS.altLabel)
+                for o in g.objects(place, prop)
                 if isinstance(o, Literal) and o.language == "zh-Hans"
             ]
-            names += [c for c in _literals(g, node, GBA.cue) if any(n.startswith(c) for n in names)]
+            names += [c for c in _literals(g, place, GBA.cue) if any(n.startswith(c) for n in names)]
             for name in names:
                 if len(name) >= 2:
-                    places[name] = j
+                    places[name] = jurisdiction
         self.place_names = places
         suffixes = "|".join(re.escape(s) for s in sorted(self.org_suffixes, key=len, reverse=True))
         prefixes = "|".join(re.escape(p) for p in sorted(places, key=len, reverse=True))
