@@ -187,9 +187,32 @@ class Extractor:
                     continue
                 seen.add(key)
                 abbr = next((a for a, t in abbreviations.items() if t == title), None)
+                issuer, issued, issued_type = self._issue(loc.text, m.start())
                 yield InstrumentMention(
-                    key, title, self.vocab.instrument_type(title), abbr, loc.field(m.start(), m.end())
+                    key,
+                    title,
+                    self.vocab.instrument_type(title),
+                    abbr,
+                    loc.field(m.start(), m.end()),
+                    issuer,
+                    issued,
+                    issued_type,
                 )
+
+    def _issue(self, text: str, start: int) -> tuple[str | None, str | None, str | None]:
+        """Who issued an instrument and when, where the text says: a registry agency named before it in its
+        clause (广东省人大常委会出台《…》), and a date before it in its sentence (2019年1月，印发《…》)."""
+        s0, _ = _sentence_bounds(text, start, start)
+        c0, _ = _clause_bounds(text, start, start)
+        before_clause = text[c0:start]
+        verbs = any(v in text[max(s0, start - 8) : start] for v in self.vocab.instrument_verbs)
+        agencies = [iri for _, _, iri in self.vocab.agency_matches(before_clause)]
+        issuer = agencies[-1] if agencies and verbs else None
+        dates = _dates_in(text[s0:start])
+        if dates and verbs:
+            value, datatype = dates[-1].value
+            return issuer, value, datatype
+        return issuer, None, None
 
     # --- concepts and links -----------------------------------------------------------------------
 

@@ -280,6 +280,10 @@ class Mapper:
                 g.add((node, GBA.instrumentType, URIRef(i.type_key)))
             if i.abbreviation:
                 g.add((node, GBA.abbreviation, self.text(i.abbreviation)))
+            if i.issuer:
+                self.fact(node, DCTERMS.creator, URIRef(i.issuer), i.evidence)
+            if i.issued and i.issued_type:
+                g.add((node, DCTERMS.issued, Literal(i.issued, datatype=URIRef(i.issued_type))))
         for prop, mentions in ((GBA.mechanism, f.mechanisms), (GBA.factorFlow, f.flows), (GBA.policyDomain, f.domains)):
             for c in mentions:
                 self.fact(m, prop, URIRef(c.key), c.evidence)

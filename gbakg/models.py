@@ -220,6 +220,9 @@ class InstrumentMention:
     type_key: str | None
     abbreviation: str | None
     evidence: Field
+    issuer: str | None = None
+    issued: str | None = None
+    issued_type: str | None = None
 
 
 @dataclass(frozen=True)

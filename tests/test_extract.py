@@ -150,3 +150,10 @@ def test_unregistered_bodies_are_minted_and_flagged(built):
     flagged = {str(g.value(s, SKOS.prefLabel)) for s in g.subjects(GBA.needsReview, L(True))}
     assert {"香港建造学院", "香港中旅集团", "澳门治安警察局"} <= flagged
     assert "澳门银行" not in flagged
+
+
+def test_instrument_issuer_and_date_where_the_text_gives_them(facts):
+    decision = next(i for i in facts["b3-02"].instruments if i.title.endswith("的决定"))
+    assert decision.issuer == A("guangdong-npc-sc") and decision.type_key.endswith("/decision")
+    rules = next(i for i in facts["b1-03"].instruments if i.title.startswith("广东省省级财政科研项目资金"))
+    assert (rules.issued, rules.issuer) == ("2021-08", None)
