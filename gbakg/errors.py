@@ -97,3 +97,17 @@ class ExportError(GbakgError):
 
 class OutputError(GbakgError):
     """An output file could not be written."""
+
+
+def require_graph_file(path: Path) -> None:
+    """Raise a located ReadError, with what to do, when a graph file does not exist.
+
+    Raises:
+        ReadError: the file is missing.
+    """
+    if not Path(path).exists():
+        raise ReadError(
+            "graph file not found",
+            location=Location(str(path)),
+            hint="run `gbakg build` first or pass an existing file",
+        )

@@ -25,7 +25,7 @@ from rdflib import XSD, BNode, Graph, Literal, URIRef, Variable
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.term import Node
 
-from .errors import EndpointError, Location, QueryError
+from .errors import EndpointError, Location, QueryError, ReadError, require_graph_file
 from .namespaces import PREFIXES, SERIAL_PREFIXES
 from .vocab import QUERIES_DIR
 
@@ -251,14 +251,7 @@ def open_store(path: Path) -> ox.Store:
     Raises:
         ReadError: the file is missing or does not parse.
     """
-    from .errors import ReadError
-
-    if not path.exists():
-        raise ReadError(
-            "graph file not found",
-            location=Location(str(path)),
-            hint="run `gbakg build` first or pass an existing file",
-        )
+    require_graph_file(path)
     fmt = ox.RdfFormat.from_extension(path.suffix.lstrip(".") or "ttl") or ox.RdfFormat.TURTLE
     store = ox.Store()
     try:

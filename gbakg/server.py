@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .errors import EndpointError, Location, ReadError
+from .errors import EndpointError, Location, ReadError, require_graph_file
 
 log = logging.getLogger(__name__)
 
@@ -103,8 +103,7 @@ def read_named_graphs(path: Path, graph_iri: str | None = None) -> dict[str, lis
     Raises:
         ReadError: the file is missing or does not parse.
     """
-    if not path.exists():
-        raise ReadError("graph file not found", location=Location(str(path)), hint="run `gbakg build` first")
+    require_graph_file(path)
     fmt = ox.RdfFormat.from_extension(path.suffix.lstrip(".")) or ox.RdfFormat.TRIG
     out: dict[str, list[ox.Triple]] = {}
     try:

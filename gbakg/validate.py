@@ -15,7 +15,7 @@ import pyshacl
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, SH, SKOS
 
-from .errors import Location, ReadError, ShapesError
+from .errors import Location, ReadError, ShapesError, require_graph_file
 from .models import Finding, Severity
 from .namespaces import GBA, OA
 from .vocab import SHAPES_DIR
@@ -94,12 +94,7 @@ def load_graph_file(path: Path) -> Graph:
     Raises:
         ReadError: the file is missing or does not parse.
     """
-    if not path.exists():
-        raise ReadError(
-            "graph file not found",
-            location=Location(str(path)),
-            hint="run `gbakg build` first or pass an existing file",
-        )
+    require_graph_file(path)
     g = Graph()
     fmt = {
         ".ttl": "turtle",

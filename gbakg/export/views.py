@@ -88,6 +88,10 @@ def recognition(g: Graph, lang: str) -> nx.Graph:
     for _, _, d in out.edges(data=True):
         d["weight"] = d["MutualRecognition"]
         d["label"] = f"{d['MutualRecognition']} recognition" + ("s" if d["MutualRecognition"] > 1 else "")
+    return _without_isolated(out)
+
+
+def _without_isolated(out: nx.Graph) -> nx.Graph:
     out.remove_nodes_from([n for n in list(out) if out.degree(n) == 0])
     return out
 
@@ -97,8 +101,7 @@ def collaboration(g: Graph, lang: str) -> nx.Graph:
     out = analyse.agency_network(g, lang)
     for _, _, d in out.edges(data=True):
         d["label"] = ""
-    out.remove_nodes_from([n for n in list(out) if out.degree(n) == 0])
-    return out
+    return _without_isolated(out)
 
 
 def agencies(g: Graph, lang: str) -> nx.Graph:
