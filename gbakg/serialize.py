@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import re
+import weakref
 from collections.abc import Iterable
+from functools import lru_cache
 
 import pyoxigraph as ox
 from rdflib import RDF, BNode, Dataset, Graph, Literal, URIRef
@@ -29,8 +31,9 @@ FORMATS = {
 }
 
 
+@lru_cache(maxsize=1 << 18)
 def to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    """An rdflib term as a pyoxigraph term."""
+    """An rdflib term as a pyoxigraph term (cached: the same IRIs and literals recur throughout a graph)."""
     if isinstance(term, URIRef):
         return ox.NamedNode(str(term))
     if isinstance(term, BNode):
@@ -69,9 +72,22 @@ def sorted_quads(ds: Dataset | NamedGraphs) -> list[ox.Quad]:
     ]
 
 
-def sorted_triples(graph: Graph | Iterable[tuple[Node, Node, Node]]) -> list[ox.Triple]:
+def _sorted(graph: Graph | Iterable[tuple[Node, Node, Node]]) -> list[tuple[Node, Node, Node]]:
+    """The triples in canonical order, sorted once per graph object and remembered."""
+    cached = _SORTED.get(graph) if isinstance(graph, Graph) else None
+    if cached is not None and cached[0] == len(graph):  # type: ignore[arg-type]
+        return cached[1]
     triples = sorted(graph, key=lambda t: (_key(t[0]), _key(t[1]), _key(t[2])))
-    return [ox.Triple(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in triples]  # type: ignore[arg-type]
+    if isinstance(graph, Graph):
+        _SORTED[graph] = (len(graph), triples)
+    return triples
+
+
+_SORTED: weakref.WeakKeyDictionary[Graph, tuple[int, list[tuple[Node, Node, Node]]]] = weakref.WeakKeyDictionary()
+
+
+def sorted_triples(graph: Graph | Iterable[tuple[Node, Node, Node]]) -> list[ox.Triple]:
+    return [ox.Triple(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in _sorted(graph)]  # type: ignore[arg-type]
 
 
 def serialize(data: Graph | Dataset | NamedGraphs, fmt: str = "turtle", prefixes: dict[str, str] | None = None) -> str:
@@ -124,7 +140,7 @@ def to_jsonld(graph: Graph, prefixes: dict[str, str]) -> str:
         return {"@value": str(o)}
 
     props: dict[Node, dict[str, list[object]]] = {}
-    for s, p, o in sorted(graph, key=lambda tr: (_key(tr[0]), _key(tr[1]), _key(tr[2]))):
+    for s, p, o in _sorted(graph):
         node = props.setdefault(s, {})
         if p == RDF.type and isinstance(o, URIRef):
             node.setdefault("@type", []).append(iri(str(o)))
@@ -132,7 +148,8 @@ def to_jsonld(graph: Graph, prefixes: dict[str, str]) -> str:
             node.setdefault(iri(str(p)), []).append(value(o))
     nodes = [{"@id": iri(str(s)) if isinstance(s, URIRef) else f"_:{s}", **ps} for s, ps in props.items()]
     doc = {"@context": dict(sorted(prefixes.items())), "@graph": nodes}
-    return json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    # Keys are already in order (sorted prefixes, nodes and predicates), so no sort_keys pass is needed.
+    return json.dumps(doc, ensure_ascii=False, indent=0) + "\n"
 
 
 _LANG_IN_TEXT = re.compile(r'(?<=[^\\]")@([a-z]{2,3}(?:-[a-z0-9]{2,8})+)(?=[\s,;.\])])')
