@@ -60,9 +60,11 @@ def test_every_term_has_labels_and_definition_in_three_scripts(g):
     assert missing == []
 
 
-def test_concepts_are_labelled_in_three_scripts(g):
+def test_concepts_are_labelled_and_defined_in_three_scripts(g):
+    scripts = {"zh-Hans", "zh-Hant", "en"}
     missing = [str(c) for c in g.subjects(RDF.type, SKOS.Concept)
-               if not {"zh-Hans", "zh-Hant", "en"} <= {o.language for o in g.objects(c, SKOS.prefLabel)}]
+               if not scripts <= {o.language for o in g.objects(c, SKOS.prefLabel)}
+               or not scripts <= {o.language for o in g.objects(c, SKOS.definition)}]
     assert missing == []
 
 
