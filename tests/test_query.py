@@ -243,3 +243,22 @@ def test_unreachable_endpoint_is_a_clean_error():
     with pytest.raises(EndpointError) as e:
         run_endpoint(url, "SELECT * WHERE { ?s ?p ?o } LIMIT 1", {}, timeout=1, retries=1)
     assert e.value.message.startswith("cannot reach the endpoint after 2 attempts")
+
+
+def test_analytical_queries_answer_truly(graph):
+    ranked = rows(run("agencies-ranked", graph=graph))
+    assert ranked[0]["agency"] == str(ID["agency/hengqin-executive-committee"]) and ranked[0]["cases"] == "4"
+    pairs = rows(run("jurisdiction-pairs", graph=graph))
+    assert any({p["a"], p["b"]} == {str(ID["jurisdiction/shenzhen"]), str(ID["jurisdiction/hong-kong"])}
+               and p["linkType"].endswith("MutualRecognition") for p in pairs)
+    assert str(ID["case/b1-01"]) in {r["case"] for r in rows(run("measures-without-outcome", graph=graph))}
+    together = {(r["a"].rsplit("/", 1)[1], r["b"].rsplit("/", 1)[1]) for r in rows(run("co-submitting-agencies",
+                                                                                        graph=graph))}
+    assert ("gongbei-customs", "zhuhai-border-inspection") in together
+    assert "9" in {r["itemNumber"] for r in rows(run("plan-items-without-case", graph=graph))}
+    by_type = rows(run("instruments-by-type", graph=graph))
+    assert any(r["type"].endswith("/decision") and r["issuerLabel"] == "广东省人民代表大会常务委员会" for r in by_type)
+    links = rows(run("plan-links", graph=graph, params={"itemNumber": "16"}))
+    assert str(ID["case/b2-01"]) in {r["case"] for r in links} and all(0 < float(r["score"]) <= 1 for r in links)
+    news = rows(run("news-measures", graph=graph))
+    assert len(news) == 13 and any("EF 账户" in r["evidence"] for r in news)
