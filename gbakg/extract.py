@@ -16,6 +16,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 
+from rdflib import URIRef
+
 from .layout import Located, relocate
 from .models import (
     AgencyMention,
@@ -33,7 +35,7 @@ from .models import (
     OutcomeFact,
     Severity,
 )
-from .namespaces import ID
+from .namespaces import GBA, ID
 from .vocab import Concept, Vocabulary
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -127,7 +129,8 @@ class Extractor:
                     seen.add(minted)
                     agencies.append(AgencyMention(minted, name, loc.field(s, e), False, None, kind, place))
         instruments = tuple(self.instruments(texts, abbreviations))
-        links = self.links(texts, agencies, instruments)
+        initiatives = self.initiatives(texts)
+        links = self.links(texts, agencies, instruments, initiatives)
         return MeasureFacts(
             key=key,
             label=label,
@@ -137,7 +140,7 @@ class Extractor:
             mechanisms=self.concepts(self.vocab.mechanisms, texts, min_count=1),
             flows=self.concepts(self.vocab.flows, texts),
             domains=self.concepts(self.vocab.domains, texts),
-            initiatives=self.initiatives(texts),
+            initiatives=initiatives,
             links=links,
             outcomes=tuple(o for loc in paras for o in self.outcomes(loc)),
             dates=tuple(d for loc in paras for d in self.dates(loc)),
@@ -228,13 +231,18 @@ class Extractor:
         return tuple(sorted(out, key=lambda x: x.key))
 
     def links(
-        self, texts: list[Located], agencies: list[AgencyMention], instruments: tuple[InstrumentMention, ...]
+        self,
+        texts: list[Located],
+        agencies: list[AgencyMention],
+        instruments: tuple[InstrumentMention, ...],
+        initiatives: tuple[Field, ...] = (),
     ) -> tuple[LinkFact, ...]:
-        """Alignment links: one per mechanism class and party set, parties from the cue's sentence,
-        falling back to its paragraph, the title and the whole measure."""
+        """Alignment links: one per mechanism class and direction, parties from the cue's sentence, falling
+        back to the title and the whole measure. For a one-way recognition the longest cue decides which
+        side recognises (免试赴澳执业: Macao; 等效先认: the mainland side)."""
         title_parties = self._parties(texts[0]) if len(texts) > 1 else set()
         measure_parties = set().union(*(self._parties(t) for t in texts))
-        found: dict[tuple[str, str | None], list[tuple[set[str], bool, LinkFact]]] = {}
+        found: dict[tuple[str, str | None], list[tuple[set[str], bool, LinkFact, int, str | None]]] = {}
         for c in self.vocab.mechanisms:
             if not c.link_class:
                 continue
@@ -266,18 +274,28 @@ class Extractor:
                         ),
                         evidence=ev,
                     )
-                    found.setdefault((c.link_class, c.direction), []).append((parties, own, fact))
+                    hit = (parties, own, fact, m.end() - m.start(), c.recognizer_side)
+                    found.setdefault((c.link_class, c.direction), []).append(hit)
         links = []
+        fallback_subject = initiatives[0].text if initiatives else None
         for (_link_class, direction), hits in found.items():
             parties = self._most_specific(set().union(*(h[0] for h in hits)))
-            best = next((h[2] for h in hits if h[1]), hits[0][2])
-            subject = best.subject or next((h[2].subject for h in hits if h[2].subject), None)
+            decisive = max(hits, key=lambda h: (h[1], h[3]))
+            best = decisive[2]
+            subject = best.subject or next((h[2].subject for h in hits if h[2].subject), None) or fallback_subject
             recognizer = recognized = None
             if direction and direction.endswith("unilateral") and best.link_class.endswith("Recognition"):
                 home = self._recognizing_side(parties, measure_parties)
                 away = sorted(p for p in parties if p in SARS)
                 if home and away:
-                    recognizer, recognized = home, away[0]
+                    # The SAR concerned: the one the title names alone, else one the cue's sentence names.
+                    in_title = sorted(p for p in title_parties if p in SARS)
+                    named = [p for p in away if self._names(best.evidence.text, p)]
+                    sar = in_title[0] if len(in_title) == 1 and in_title[0] in away else (named or away)[0]
+                    if decisive[4] == "sar":
+                        recognizer, recognized = sar, home
+                    else:
+                        recognizer, recognized = home, sar
                     parties = self._most_specific(parties | {home})
             links.append(
                 replace(
@@ -292,6 +310,13 @@ class Extractor:
             )
         return tuple(sorted(links, key=lambda x: (x.evidence.start, x.link_class)))
 
+    def _names(self, text: str, jurisdiction: str) -> bool:
+        """Whether the text names the jurisdiction, by name or abbreviation (赴澳 names Macao)."""
+        abbreviations = {str(o) for o in self.vocab.graph.objects(URIRef(jurisdiction), GBA.abbreviationCue)}
+        return any(t == jurisdiction for m in self.vocab.jurisdiction_matches(text) for t in m.targets) or any(
+            a in text for a in abbreviations
+        )
+
     def _recognizing_side(self, parties: set[str], measure_parties: set[str]) -> str | None:
         """The mainland-side party that recognises: the most specific one the link names, refined to a
         city or zone inside it that the measure names (内地 with 横琴 in the case → 横琴)."""
@@ -303,7 +328,16 @@ class Extractor:
         return min(candidates, key=lambda p: (-len(self.parents.get(p, ())), p))
 
     def _parties(self, loc: Located) -> set[str]:
-        return {t for t, _ in self.jurisdiction_hits(loc)}
+        """The jurisdictions a sentence names, and the home of any Hong Kong or Macao body taking part in it."""
+        parties = {t for t, _ in self.jurisdiction_hits(loc)}
+        for _, _, iri in self.vocab.agency_matches(loc.text):
+            home = self.vocab.agencies[iri].jurisdiction
+            if home in SARS:
+                parties.add(home)
+        for *_, place in self.vocab.organisation_matches(loc.text):
+            if place in SARS:
+                parties.add(place)
+        return parties
 
     def _most_specific(self, parties: set[str]) -> set[str]:
         """Drop a jurisdiction when one inside it is also a party (深圳 with 广东 → 深圳)."""
@@ -481,7 +515,8 @@ def _first_sentence(loc: Located) -> Field:
 
 
 _SUBJECT_TRIM = re.compile(
-    r"^(?:[一二三四五六七八九十]+是|实现|推动|推进|开展|建立|探索|实施|创新|促进|完成|与|和|及|的|在|对|将|以)+"
+    r"^(?:[一二三四五六七八九十]+是|实现|推动|推进|开展|建立|探索|实施|创新|促进|完成|大力|积极|加快|共同|全面|通过|"
+    r"能够|可以|联合|与|和|及|的|对|将|以)+"
     r"|(?:实现|的|和|及|与|等)+$"
 )
 
@@ -490,7 +525,7 @@ def _subject(text: str, sentence_start: int, cue_start: int, vocab: Vocabulary) 
     """The thing aligned: the words before the cue in its clause, without place names."""
     c0 = max((text.rfind(c, sentence_start, cue_start) for c in CLAUSE_END), default=-1) + 1
     c0 = max(c0, sentence_start)
-    phrase = text[c0:cue_start]
+    phrase = vocab.mask_agencies(text[c0:cue_start]).replace("\u3000", "")
     for m in sorted(vocab.jurisdiction_matches(phrase), key=lambda x: -x.start):
         phrase = phrase[: m.start] + phrase[m.end :]
     phrase = re.sub(r"[“”\"'《》\s]", "", phrase)

@@ -100,6 +100,7 @@ GBA = ClosedNamespace(
         "prefixCue",
         "qualifier",
         "recognized",
+        "recognizerSide",
         "recognizer",
         "regionCue",
         "reportedIn",

@@ -36,6 +36,7 @@ class Concept:
     patterns: tuple[re.Pattern[str], ...] = ()
     link_class: str | None = None
     direction: str | None = None
+    recognizer_side: str | None = None
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         for cue in self.cues:
@@ -237,6 +238,7 @@ class Vocabulary:
                     ) from e
             link = g.value(s, GBA.linkClass)
             direction = g.value(s, GBA.direction)
+            side = g.value(s, GBA.recognizerSide)
             out.append(
                 Concept(
                     str(s),
@@ -245,6 +247,7 @@ class Vocabulary:
                     tuple(patterns),
                     str(link) if link else None,
                     str(direction) if direction else None,
+                    str(side) if side else None,
                 )
             )
         return tuple(out)

@@ -157,3 +157,22 @@ def test_instrument_issuer_and_date_where_the_text_gives_them(facts):
     assert decision.issuer == A("guangdong-npc-sc") and decision.type_key.endswith("/decision")
     rules = next(i for i in facts["b1-03"].instruments if i.title.startswith("广东省省级财政科研项目资金"))
     assert (rules.issued, rules.issuer) == ("2021-08", None)
+
+
+def test_recognition_by_the_sar_side(built):
+    news = {f.key: f for f in built.facts if f.key.startswith("news-")}
+    tcm = next(f for f in news.values() if "中医药医师" in f.label.text or any("中医药" in lk.evidence.text
+                                                                          for lk in f.links))
+    link = next(lk for lk in tcm.links if lk.link_class.endswith("MutualRecognition"))
+    assert (link.recognizer, link.recognized) == (J("macao"), J("guangdong"))  # 内地医师免试赴澳执业
+
+
+def test_recognizer_refined_to_the_zone_and_the_sar_in_the_title(facts):
+    link = next(lk for lk in facts["b2-12"].links if lk.link_class.endswith("MutualRecognition"))
+    assert (link.recognizer, link.recognized) == (J("hengqin"), J("macao"))
+    assert J("hengqin") in link.parties
+
+
+def test_a_sar_body_taking_part_makes_its_jurisdiction_a_party(facts):
+    link = next(lk for lk in facts["b3-06"].links if lk.link_class.endswith("MutualRecognition"))
+    assert J("hong-kong") in link.parties  # 香港特区政府中药检测中心 in the sentence
