@@ -346,7 +346,7 @@ class Extractor:
     # --- initiatives, outcomes, dates -------------------------------------------------------------
 
     def initiatives(self, texts: list[Located]) -> tuple[Field, ...]:
-        """Quoted names in the title, and quoted names the body repeats."""
+        """Quoted names in the title, and quoted names the body repeats, in order of first appearance."""
         out: dict[str, Field] = {}
         for idx, loc in enumerate(texts):
             counts: dict[str, int] = {}
@@ -356,7 +356,7 @@ class Extractor:
                 name = m.group(1)
                 if (idx == 0 and len(texts) > 1) or counts[name] >= 2:
                     out.setdefault(name, loc.field(m.start(1), m.end(1)))
-        return tuple(out[k] for k in sorted(out))
+        return tuple(out.values())
 
     def outcomes(self, loc: Located) -> Iterator[OutcomeFact]:
         masked = _mask(loc.text, [INSTRUMENT, FULL_DATE, MONTH_DATE, YEAR_DATE, QUOTED])
@@ -515,10 +515,11 @@ def _first_sentence(loc: Located) -> Field:
 
 
 _SUBJECT_TRIM = re.compile(
-    r"^(?:[一二三四五六七八九十]+是|实现|推动|推进|开展|建立|探索|实施|创新|促进|完成|大力|积极|加快|共同|全面|通过|"
-    r"能够|可以|联合|与|和|及|的|对|将|以)+"
-    r"|(?:实现|的|和|及|与|等)+$"
+    r"^(?:[一二三四五六七八九十]+是|实现|推动|推进|开展|建立|探索|实施|创新|促进|完成|大力|积极|加快|加速|共同|全面|通过|"
+    r"能够|可以|联合|为|基于|印发|提供|与|和|及|的|对|将|以)+"
+    r"|(?:实现|构建|建立|涵盖|提供|基于|实施|推行|探索|的|和|及|与|等)+$"
 )
+_DATE_TEXT = re.compile(r"\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?")
 
 
 def _subject(text: str, sentence_start: int, cue_start: int, vocab: Vocabulary) -> str:
@@ -528,6 +529,7 @@ def _subject(text: str, sentence_start: int, cue_start: int, vocab: Vocabulary) 
     phrase = vocab.mask_agencies(text[c0:cue_start]).replace("\u3000", "")
     for m in sorted(vocab.jurisdiction_matches(phrase), key=lambda x: -x.start):
         phrase = phrase[: m.start] + phrase[m.end :]
+    phrase = _DATE_TEXT.sub("", phrase)
     phrase = re.sub(r"[“”\"'《》\s]", "", phrase)
     phrase = re.sub(r"(?:三地|两地|双方|各方)", "", phrase)
     prev = None
