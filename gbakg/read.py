@@ -262,6 +262,15 @@ def iter_documents(corpus_dir: str | Path, vocab: Vocabulary | None = None) -> I
     metas, manifest_findings = load_manifest(root)
     vocab = vocab or load_vocabulary()
     listed = {p.name for p in files}
+    if not files:
+        manifest_findings.append(
+            Finding(
+                "no-documents",
+                f"the corpus folder has no documents ({', '.join(DOCUMENT_SUFFIXES)})",
+                Severity.WARNING,
+                str(root),
+            )
+        )
     for name in sorted(set(metas) - listed):
         manifest_findings.append(
             Finding(

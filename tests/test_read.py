@@ -213,3 +213,9 @@ def test_arbitrary_input_raises_only_gbakg_errors(tmp_path_factory, vocab, conte
         p.write_bytes(content)
     with contextlib.suppress(GbakgError):
         read_document(p, DocumentMeta(file="x.txt", kind=DocumentKind(kind), batch=1), vocab)
+
+
+def test_an_empty_corpus_folder_is_reported(tmp_path):
+    corpus = read_corpus(tmp_path)
+    assert [str(f) for f in corpus.all_findings()] == [
+        f"{tmp_path}: warning: the corpus folder has no documents (.txt, .md, .text) [no-documents]"]
