@@ -8,13 +8,11 @@ of escaped terms remotely): user input is never pasted into query text.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import difflib
 import io
 import json
 import re
-import sys
 import time
 import weakref
 from dataclasses import dataclass
@@ -507,50 +505,3 @@ def to_table(result: QueryResult, max_width: int = 60) -> str:
 
 
 RENDERERS = {"table": to_table, "csv": to_csv, "tsv": to_tsv, "json": to_json}
-
-
-# --- command --------------------------------------------------------------------------------------
-
-
-def cmd_query(args: argparse.Namespace) -> int:
-    if args.list:
-        for nq in library().values():
-            names = ", ".join(f"{p.name}{'?' if p.optional else ''}" for p in nq.params)
-            print(f"{nq.name:<26} {nq.title}" + (f"  [params: {names}]" if names else ""))
-            print(f"{'':<26} {nq.description}")
-        return 0
-    if not args.name and not args.sparql:
-        raise QueryError("give a query name, a .rq file or --sparql TEXT", hint="see `gbakg query --list`")
-    params: dict[str, str] = {}
-    for item in args.param or []:
-        if "=" not in item:
-            raise QueryError(f"--param needs key=value, not {item!r}")
-        k, v = item.split("=", 1)
-        params[k.strip()] = v
-    graph = None if args.endpoint else open_store(Path(args.graph))
-    result = run(args.name, sparql=args.sparql, graph=graph, endpoint=args.endpoint, params=params)
-    sys.stdout.write(RENDERERS[args.format](result))
-    return 0
-
-
-def add_query_parser(sub: argparse._SubParsersAction) -> None:
-    q = sub.add_parser(
-        "query",
-        help="run a named SPARQL query, a .rq file or query text",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Run a query of the library (queries/*.rq), a .rq file or --sparql TEXT on the last build's "
-        "graph, another graph file, or a SPARQL endpoint.\n\nexamples:\n"
-        "  gbakg query --list\n"
-        "  gbakg query case-agencies --param case=case:b3-07\n"
-        "  gbakg query outcomes --format csv > outcomes.csv\n"
-        "  gbakg query cases --endpoint http://127.0.0.1:7878/query",
-        epilog="exit codes: 0 ok, 2 bad query, parameters, graph or endpoint",
-    )
-    q.add_argument("name", nargs="?", help="a query name from the library, or a .rq file")
-    q.add_argument("--sparql", help="query text instead of a name")
-    q.add_argument("--graph", default="out/graph.ttl", help="graph file to query (default: out/graph.ttl)")
-    q.add_argument("--endpoint", help="SPARQL 1.1 query endpoint URL instead of a graph file")
-    q.add_argument("--param", action="append", metavar="KEY=VALUE", help="bind a parameter (repeatable)")
-    q.add_argument("--format", choices=tuple(RENDERERS), default="table", help="output format (default: table)")
-    q.add_argument("--list", action="store_true", help="list the query library")
-    q.set_defaults(func=cmd_query)
