@@ -1,0 +1,197 @@
+"""Figures and dates in Chinese text: numbers with multipliers, units and qualifiers; full and partial
+dates; the as-of date a 截至 phrase gives; sentence and clause bounds.
+
+Input: a :class:`~gbakg.layout.Located` text and the vocabulary's units, multipliers, qualifiers and figure
+kinds. Output: :class:`~gbakg.models.OutcomeFact` and :class:`~gbakg.models.DateFact` records with
+evidence spans. Implements the Outcome and DatedEvent sections of the ontology. The literals here are the
+grammar of numbers and dates (digits, 年/月/日, 截至), not semantic cues.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from decimal import Decimal, InvalidOperation
+
+from .layout import Located
+from .models import DateFact, Field, OutcomeFact
+from .namespaces import ID
+from .vocab import Vocabulary
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+SENTENCE_END = "。！？"
+CLAUSE_END = "，。；：！？、"
+INSTRUMENT = re.compile(r"《([^《》]{2,80})》")
+QUOTED = re.compile(r"“([^“”]{2,16})”")
+FULL_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+MONTH_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(底|初|末|中旬|上旬|下旬)?")
+YEAR_DATE = re.compile(r"(?<![\d.])(\d{4})\s*年\s*(底|初|末|上半年|下半年)?(?![\d度])")
+AS_OF = re.compile(r"截[至止]")
+NUMBER = r"\d+(?:\.\d+)?"
+
+
+class FigureReader:
+    """Reads the figures and dates of a text with the vocabulary's units, multipliers and qualifiers."""
+
+    def __init__(self, vocab: Vocabulary):
+        self.vocab = vocab
+        self.cumulative = {q: c for q, c in vocab.prefix_qualifiers.items() if c.endswith("cumulative")}
+        units = sorted(vocab.units, key=lambda u: (-len(u), u))
+        mults = sorted(vocab.multipliers, key=lambda u: (-len(u), u))
+        # Qualifiers written right before the number (超, 近, 约); a cumulative one (累计) may stand
+        # anywhere earlier in the clause, so it is looked for there instead.
+        pre = sorted((q for q in vocab.prefix_qualifiers if q not in self.cumulative), key=lambda u: (-len(u), u))
+        suf_after_number = sorted((q for q in vocab.suffix_qualifiers if len(q) == 1), key=lambda u: u)
+        suf_after_unit = sorted((q for q in vocab.suffix_qualifiers if len(q) > 1), key=lambda u: (-len(u), u))
+        self.figure_re = re.compile(
+            rf"(?P<pre>{alternation(pre)})?\s*(?<![\d.A-Za-z])(?P<num>{NUMBER})\s*(?P<mult>{alternation(mults)})?"
+            rf"(?P<suf>{alternation(suf_after_number)})?\s*(?P<unit>{alternation(units)})"
+            rf"(?P<post>{alternation(suf_after_unit)})?"
+        )
+
+    def outcomes(self, loc: Located) -> Iterator[OutcomeFact]:
+        masked = mask(loc.text, [INSTRUMENT, FULL_DATE, MONTH_DATE, YEAR_DATE, QUOTED])
+        for m in self.figure_re.finditer(masked):
+            if m.start("num") > 0 and masked[m.start("num") - 1] in "第":
+                continue
+            try:
+                value = Decimal(m.group("num"))
+            except InvalidOperation:
+                continue
+            unit_text = (m.group("mult") or "") + m.group("unit")
+            c0, c1 = clause_bounds(loc.text, m.start(), m.end())
+            qualifiers = [q for q in (m.group("pre"), m.group("suf"), m.group("post")) if q]
+            before = loc.text[c0 : m.start()]
+            qualifiers += [q for q in self.cumulative if q in before]
+            kind = self._figure_kind(m.group("unit"), loc.text[max(c0, m.start() - 14) : m.start()])
+            as_of, as_of_type = self._as_of(loc.text, m.start())
+            qual_concepts = sorted(
+                {(self.vocab.prefix_qualifiers | self.vocab.suffix_qualifiers)[q] for q in qualifiers}
+            )
+            yield OutcomeFact(
+                value=value,
+                value_text=m.group("num"),
+                unit=unit_text,
+                unit_concept=self.vocab.units.get(m.group("unit")),
+                multiplier=self.vocab.multipliers.get(m.group("mult") or ""),
+                qualifiers=tuple(qualifiers),
+                qualifier_concepts=tuple(qual_concepts),
+                kind=kind,
+                counts=loc.text[c0:c1].strip(),
+                as_of=as_of,
+                as_of_type=as_of_type,
+                evidence=loc.field(m.start(), m.end()),
+            )
+
+    def _figure_kind(self, unit: str, before: str) -> str:
+        for c in self.vocab.figure_kinds:
+            if any(cue in before for cue in c.cues):
+                return c.iri
+        kind = self.vocab.figure_unit_kind.get(unit)
+        if kind is None:
+            kind = next((k for u, k in self.vocab.figure_unit_kind.items() if unit.endswith(u)), None)
+        return kind or str(ID["figure-kind/count"])
+
+    def _as_of(self, text: str, pos: int) -> tuple[str | None, str | None]:
+        """The date of the governing 截至 phrase in the sentence before ``pos``, else the nearest date
+        before it in the sentence, else a date the sentence names, else the last 截至 date earlier in
+        the paragraph."""
+        s0, s1 = sentence_bounds(text, pos, pos)
+        before = text[s0:pos]
+        dates = [(a.value[0], a.value[1], a.start()) for a in dates_in(before)]
+        governing = [x for x in dates if AS_OF.search(before[max(0, x[2] - 4) : x[2]])]
+        if governing:
+            return governing[-1][0], governing[-1][1]
+        if dates:
+            return dates[-1][0], dates[-1][1]
+        rest = [a.value for a in dates_in(text[s0:s1])]
+        if rest:
+            return rest[0]
+        earlier = text[:s0]
+        earlier_as_of = [a for a in dates_in(earlier) if AS_OF.search(earlier[max(0, a.start() - 4) : a.start()])]
+        return earlier_as_of[-1].value if earlier_as_of else (None, None)
+
+    def dates(self, loc: Located) -> Iterator[DateFact]:
+        masked = mask(loc.text, [INSTRUMENT])
+        for d in dates_in(masked):
+            value, datatype = d.value
+            s0, s1 = sentence_bounds(loc.text, d.start(), d.end())
+            yield DateFact(value, datatype, d.qualifier, loc.text[s0:s1].strip(), loc.field(d.start(), d.end()))
+
+
+# --- helpers --------------------------------------------------------------------------------------
+
+
+class _DateMatch:
+    def __init__(self, m: re.Match[str], value: tuple[str, str], qualifier: str | None):
+        self.m = m
+        self.value = value
+        self.qualifier = qualifier
+
+    def start(self) -> int:
+        return self.m.start()
+
+    def end(self) -> int:
+        return self.m.end()
+
+
+def dates_in(text: str) -> list[_DateMatch]:
+    """Full, month and year dates, most precise first, non-overlapping, in text order."""
+    taken: list[tuple[int, int]] = []
+    out: list[_DateMatch] = []
+    for rx, kind in ((FULL_DATE, "date"), (MONTH_DATE, "gYearMonth"), (YEAR_DATE, "gYear")):
+        for m in rx.finditer(text):
+            if any(s < m.end() and m.start() < e for s, e in taken):
+                continue
+            y = int(m.group(1))
+            if not 1900 <= y <= 2100:
+                continue
+            if kind == "date":
+                mo, da = int(m.group(2)), int(m.group(3))
+                if not (1 <= mo <= 12 and 1 <= da <= 31):
+                    continue
+                value, qual = f"{y:04d}-{mo:02d}-{da:02d}", None
+            elif kind == "gYearMonth":
+                mo = int(m.group(2))
+                if not 1 <= mo <= 12:
+                    continue
+                value, qual = f"{y:04d}-{mo:02d}", m.group(3)
+            else:
+                value, qual = f"{y:04d}", m.group(2)
+            taken.append((m.start(), m.end()))
+            out.append(_DateMatch(m, (value, XSD + kind), qual))
+    return sorted(out, key=lambda d: d.start())
+
+
+def alternation(options: Iterable[str]) -> str:
+    opts = list(options)
+    return "|".join(re.escape(o) for o in opts) if opts else "(?!x)x"
+
+
+def mask(text: str, patterns: list[re.Pattern[str]]) -> str:
+    chars = list(text)
+    for p in patterns:
+        for m in p.finditer(text):
+            for k in range(m.start(), m.end()):
+                chars[k] = "\u3000"
+    return "".join(chars)
+
+
+def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    s = max((text.rfind(c, 0, start) for c in SENTENCE_END), default=-1) + 1
+    ends = [i for i in (text.find(c, end) for c in SENTENCE_END) if i >= 0]
+    e = min(ends) + 1 if ends else len(text)
+    while s < e and text[s].isspace():
+        s += 1
+    return s, e
+
+
+def clause_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    s = max((text.rfind(c, 0, start) for c in CLAUSE_END), default=-1) + 1
+    ends = [i for i in (text.find(c, end) for c in CLAUSE_END) if i >= 0]
+    return s, (min(ends) if ends else len(text))
+
+
+def sentence(loc: Located, start: int, end: int) -> Field:
+    s, e = sentence_bounds(loc.text, start, end)
+    return loc.field(s, e)

@@ -1,0 +1,37 @@
+"""Figures and dates: units as written, qualifiers, kinds, as-of dates; full and partial dates."""
+
+from __future__ import annotations
+
+from gbakg.figures import FigureReader, clause_bounds, sentence_bounds
+from gbakg.layout import join_lines, split_lines
+
+
+def loc(text: str):
+    return join_lines(text, split_lines(text))
+
+
+def test_figures_from_rule_text(vocab):
+    ex = FigureReader(vocab)
+    text = loc("截至 2024年 11月，累计服务超 2万人次港澳青年，近 100%准确；资金 3.7亿元。")
+    got = [(str(o.value), o.unit, o.qualifiers, o.as_of) for o in ex.outcomes(text)]
+    assert got == [("2", "万人次", ("超", "累计"), "2024-11"), ("100", "%", ("近",), "2024-11"),
+                   ("3.7", "亿元", (), "2024-11")]
+
+
+def test_dates_full_and_partial(vocab):
+    ex = FigureReader(vocab)
+    dates = [(d.value, d.datatype.rsplit("#")[1], d.qualifier) for d in ex.dates(loc(
+        "2024年7月10日起施行，2023年5月上线，2022年底完成，《2025 年资产调查》不算。"))]
+    assert dates == [("2024-07-10", "date", None), ("2023-05", "gYearMonth", None), ("2022", "gYear", "底")]
+
+
+def test_growth_and_reduction_kinds(vocab):
+    ex = FigureReader(vocab)
+    kinds = [o.kind.rsplit("/", 1)[1] for o in ex.outcomes(loc("同比增长 59.3%，时间从 14 天压缩到 3 天，共 20 家。"))]
+    assert kinds == ["growth", "duration", "reduction", "count"]
+
+
+def test_bounds():
+    text = "第一句，有逗号。第二句！"
+    assert sentence_bounds(text, 2, 3) == (0, 8)
+    assert clause_bounds(text, 5, 6) == (4, 7)
