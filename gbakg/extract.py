@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
@@ -64,7 +65,7 @@ class Extractor:
 
     def case_facts(self, doc: Document, case: Case, abbreviations: dict[str, str]) -> MeasureFacts:
         """Facts about the measure a case describes."""
-        title = relocate(doc.text, case.title) if case.title else Located("", _empty())
+        title = relocate(doc.text, case.title) if case.title else Located("", array("l"))
         body = relocate(doc.text, case.body)
         submitted = tuple(self.resolve_unit(u, k) for k, u in enumerate(case.units, start=1))
         paragraphs = [relocate(doc.text, p) for p in case.paragraphs]
@@ -83,7 +84,7 @@ class Extractor:
                     instruments=tuple(self.instruments([loc], abbreviations)),
                 )
             )
-        return _with_parts(facts, tuple(parts))
+        return replace(facts, parts=tuple(parts))
 
     def news_facts(self, doc: Document, measure: NewsMeasure, abbreviations: dict[str, str]) -> MeasureFacts:
         loc = relocate(doc.text, measure.text)
@@ -395,16 +396,6 @@ def _parents(vocab: Vocabulary) -> dict[str, set[str]]:
                 stack.extend(direct.get(p, ()))
         closure[j] = seen
     return closure
-
-
-def _empty():  # an empty offsets array
-    from array import array
-
-    return array("l")
-
-
-def _with_parts(facts: MeasureFacts, parts: tuple[MeasureFacts, ...]) -> MeasureFacts:
-    return replace(facts, parts=parts)
 
 
 def mint_agency(name: str) -> str:

@@ -147,7 +147,7 @@ def build_graph(
     return Built(corpus, all_facts, ds, graph, tuple(findings), timings, links, candidates)
 
 
-def count(graph: Graph, built: Built | None = None) -> dict[str, int]:
+def count(graph: Graph) -> dict[str, int]:
     """The headline counts of a built graph."""
 
     def n(cls) -> int:
