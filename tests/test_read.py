@@ -66,6 +66,10 @@ def test_sub_measures_and_results(corpus):
     assert [s.marker for s in subs] == ["一是", "二是", "三是"]
     assert subs[2].text.text.startswith("三是加强科研资金管理规则对接。2021年 8月")
     assert cases["b1-04"].results.text.startswith("截至 2022年底")
+    # one paragraph in the layout: the results begin at a line that starts a sentence after the last marker
+    assert cases["b1-14"].results.text.startswith("在实施成效方面")
+    assert cases["b1-14"].sub_measures[-1].text.text.endswith("银行开户便利度。")
+    assert all(c.results is not None for c in cases.values())
     assert "**" not in cases["b3-01"].sub_measures[0].text.text
 
 

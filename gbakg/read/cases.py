@@ -161,7 +161,7 @@ def _read_case(
             )
         i = units_idx + len(unit_lines)
     body_lines = content[i:]
-    paras = paragraphs(doc.text, body_lines, wrap, wrapped)
+    paras = split_closing_results(doc.text, paragraphs(doc.text, body_lines, wrap, wrapped))
     body = join_lines(doc.text, body_lines)
     if not body.text:
         findings.append(
@@ -228,6 +228,29 @@ def sub_measures(paras: list[Located]) -> tuple[SubMeasure, ...]:
         end = marks[k + 1][0] if k + 1 < len(marks) else next(e for e in ends if e > pos)
         result.append(SubMeasure(ordinal, marker, body.sub(pos, end).strip().field()))
     return tuple(result)
+
+
+FIGURE = re.compile(r"\d")
+
+
+def split_closing_results(text: str, paras: list[Located]) -> list[Located]:
+    """When a body came out as one paragraph holding an enumeration, find where its closing results
+    paragraph begins: after the last 一是…/（一）… marker, the first sentence that starts a source line
+    (the line before ends a sentence) and goes on to report a figure."""
+    if len(paras) != 1:
+        return paras
+    para = paras[0]
+    marks = [m.start() for m in SUB_MARKER.finditer(para.text)]
+    if len(marks) < 2:
+        return paras
+    for m in re.finditer(r"。", para.text[marks[-1] :]):
+        s = marks[-1] + m.end()
+        if s >= len(para) or not FIGURE.search(para.text[s:]):
+            continue
+        gap = text[para.offsets[s - 1] + 1 : para.offsets[s]]
+        if "\n" in gap or "\r" in gap:
+            return [para.sub(0, s), para.sub(s, len(para))]
+    return paras
 
 
 def _holds_marker(para: Located) -> bool:
