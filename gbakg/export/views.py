@@ -160,6 +160,16 @@ def plan(g: Graph, lang: str) -> nx.Graph:
     return out
 
 
+BUILDERS = {
+    "full": full,
+    "jurisdictions": jurisdictions,
+    "recognition": recognition,
+    "agencies": agencies,
+    "collaboration": collaboration,
+    "plan": plan,
+}
+
+
 def build_view(g: Graph, view: str = "full", lang: str = "zh-Hans") -> nx.Graph:
     """A named view of the graph with plain attributes.
 
@@ -170,18 +180,8 @@ def build_view(g: Graph, view: str = "full", lang: str = "zh-Hans") -> nx.Graph:
         raise ExportError(f"unknown language '{lang}'", hint=f"use one of {', '.join(LANGS)}")
     if view.startswith("case:"):
         nxg = case_view(g, view.split(":", 1)[1], lang)
-    elif view == "full":
-        nxg = full(g, lang)
-    elif view == "jurisdictions":
-        nxg = jurisdictions(g, lang)
-    elif view == "recognition":
-        nxg = recognition(g, lang)
-    elif view == "agencies":
-        nxg = agencies(g, lang)
-    elif view == "collaboration":
-        nxg = collaboration(g, lang)
-    elif view == "plan":
-        nxg = plan(g, lang)
+    elif view in BUILDERS:
+        nxg = BUILDERS[view](g, lang)
     else:
         raise ExportError(f"unknown view '{view}'", hint=f"use one of {', '.join(VIEWS)}")
     return _finish(nxg, g, lang)
