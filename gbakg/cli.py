@@ -93,13 +93,17 @@ def cmd_build(args: argparse.Namespace) -> int:
     from .pipeline import build
 
     result = build(
-        args.corpus, args.out, progress=_progress(args.quiet), shapes_dir=Path(args.shapes) if args.shapes else None
+        args.corpus,
+        args.out,
+        progress=_progress(args.quiet),
+        shapes_dir=Path(args.shapes) if args.shapes else None,
+        jobs=args.jobs,
     )
     print(f"Built the graph of {args.corpus}")
     for k, v in result.counts.items():
         print(f"  {k:<20} {v}")
     print(
-        f"  {'time':<20} {sum(result.timings.values()):.2f}s "
+        f"  {'time':<20} {result.wall_s:.2f}s wall "
         f"({', '.join(f'{k} {v:.2f}s' for k, v in result.timings.items())}); "
         f"peak memory {result.peak_memory_mb:.0f} MB"
     )
@@ -126,7 +130,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     elif args.format == "html":
         text = report.to_html(rep, extra=[("graph", args.graph)])
     else:
-        text = report.to_graph(rep).serialize(format="turtle")
+        text = report.to_turtle(rep)
     if args.out:
         from .pipeline import write_atomically
 
@@ -363,6 +367,13 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--corpus", default=DEFAULT_CORPUS, help=f"corpus folder (default: {DEFAULT_CORPUS})")
     b.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default: {DEFAULT_OUT})")
     b.add_argument("--shapes", help="folder of SHACL shapes (default: the project's shapes/)")
+    b.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        choices=(1, 2),
+        help="processes: 2 writes the graph files while validating (default: 2 on a machine with two cores)",
+    )
     b.add_argument("-q", "--quiet", action="store_true", help="no progress display")
     b.set_defaults(func=cmd_build)
 

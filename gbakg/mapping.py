@@ -75,6 +75,7 @@ class NamedGraphs:
 
     def __init__(self) -> None:
         self.graphs: dict[URIRef, set[Triple]] = {}
+        self._union: tuple[int, frozenset[Triple]] | None = None
 
     def graph(self, iri: URIRef) -> GraphView:
         return GraphView(self.graphs.setdefault(iri, set()))
@@ -86,6 +87,13 @@ class NamedGraphs:
 
     def __len__(self) -> int:
         return sum(len(t) for t in self.graphs.values())
+
+    def union(self) -> frozenset[Triple]:
+        """The distinct triples of all graphs (remembered until the graphs grow)."""
+        size = len(self)
+        if self._union is None or self._union[0] != size:
+            self._union = (size, frozenset().union(*self.graphs.values()))
+        return self._union[1]
 
 
 class Mapper:
@@ -443,6 +451,5 @@ def union_graph(ds: NamedGraphs) -> Graph:
     g = Graph()
     for prefix, ns in PREFIXES.items():
         g.bind(prefix, ns)
-    union: set[Triple] = set().union(*ds.graphs.values())
-    g.addN((s, p, o, g) for s, p, o in union)
+    g.addN((s, p, o, g) for s, p, o in ds.union())
     return g

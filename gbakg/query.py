@@ -235,10 +235,14 @@ def store_from_graph(graph: Graph) -> ox.Store:
     """An in-memory Oxigraph store holding an rdflib graph's triples (cached per graph object)."""
     store = _STORES.get(graph)
     if store is None:
+        from .rdfio import to_ox
         from .serialize import sorted_triples
 
         store = ox.Store()
-        store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in sorted_triples(graph))
+        store.bulk_extend(
+            ox.Quad(to_ox(s), to_ox(p), to_ox(o), ox.DefaultGraph())  # type: ignore[arg-type]
+            for s, p, o in sorted_triples(graph)
+        )
         _STORES[graph] = store
     return store
 
@@ -297,7 +301,7 @@ def _values_line(text: str) -> int:
 
 
 def _from_ox(term: object) -> Node | None:
-    from .serialize import canonical_lang
+    from .rdfio import canonical_lang
 
     if term is None:
         return None
@@ -382,7 +386,7 @@ def _term(v: dict | None) -> Node | None:
     if t == "bnode":
         return BNode(v["value"])
     if "xml:lang" in v:
-        from .serialize import canonical_lang
+        from .rdfio import canonical_lang
 
         return Literal(v["value"], lang=canonical_lang(v["xml:lang"]))
     if "datatype" in v:

@@ -177,6 +177,18 @@ def to_graph(report: ValidationReport) -> Graph:
     return g
 
 
+def to_turtle(report: ValidationReport) -> str:
+    """The report graph as Turtle, the same bytes for the same report: pySHACL's blank nodes get
+    canonical labels (RDF graph canonicalisation, ``rdflib.compare``) and statements are sorted."""
+    from rdflib.compare import to_canonical_graph
+
+    from .namespaces import SERIAL_PREFIXES
+    from .serialize import serialize
+
+    canonical = to_canonical_graph(to_graph(report))
+    return serialize(canonical, "turtle", SERIAL_PREFIXES | {"sh": str(SH), "gbs": str(GBS)})
+
+
 # --- work-plan gap report -------------------------------------------------------------------------
 
 

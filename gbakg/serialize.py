@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import json
 import re
-import weakref
 from collections.abc import Iterable
 from functools import lru_cache
 
 import pyoxigraph as ox
-from rdflib import RDF, BNode, Dataset, Graph, Literal, URIRef
+from rdflib import RDF, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from .errors import ExportError
 from .mapping import NamedGraphs
 from .namespaces import SERIAL_PREFIXES
+from .rdfio import canonical_lang, to_ox
 
 FORMATS = {
     "turtle": ox.RdfFormat.TURTLE,
@@ -29,25 +29,12 @@ FORMATS = {
     "nquads": ox.RdfFormat.N_QUADS,
     "jsonld": ox.RdfFormat.JSON_LD,
 }
+Triple = tuple[Node, Node, Node]
 
 
 @lru_cache(maxsize=1 << 18)
-def to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    """An rdflib term as a pyoxigraph term (cached: the same IRIs and literals recur throughout a graph)."""
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype:
-            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-        return ox.Literal(str(term))
-    raise ExportError(f"cannot serialise the term {term!r}")
-
-
 def _key(term: Node) -> tuple[int, str, str, str]:
+    """The sort key of a term: IRIs, then blank nodes, then literals (by text, language, datatype)."""
     if isinstance(term, URIRef):
         return 0, str(term), "", ""
     if isinstance(term, BNode):
@@ -57,41 +44,32 @@ def _key(term: Node) -> tuple[int, str, str, str]:
     return 3, str(term), "", ""
 
 
-def sorted_quads(ds: Dataset | NamedGraphs) -> list[ox.Quad]:
-    quads = []
-    source = ds.quads() if isinstance(ds, NamedGraphs) else ds.quads((None, None, None, None))
-    for s, p, o, g in source:
-        gname = getattr(g, "identifier", g)
-        quads.append(
-            ((_key(gname) if gname is not None else (-1, "", "", "")), _key(s), _key(p), _key(o), s, p, o, gname)
+def _triple_key(t: Triple) -> tuple[tuple[int, str, str, str], ...]:
+    return _key(t[0]), _key(t[1]), _key(t[2])
+
+
+def sorted_triples(data: Graph | NamedGraphs | Iterable[Triple]) -> list[Triple]:
+    """The distinct triples (of the union, for named graphs) in canonical order."""
+    if isinstance(data, NamedGraphs):
+        data = data.union()
+    return sorted(set(data), key=_triple_key)
+
+
+def sorted_quads(ds: NamedGraphs) -> list[ox.Quad]:
+    """The quads of named graphs as Oxigraph quads, ordered by graph and then triple."""
+    out: list[ox.Quad] = []
+    for g in sorted(ds.graphs, key=_key):
+        name = ox.NamedNode(str(g))
+        out.extend(
+            ox.Quad(to_ox(s), to_ox(p), to_ox(o), name)  # type: ignore[arg-type]
+            for s, p, o in sorted(ds.graphs[g], key=_triple_key)
         )
-    quads.sort(key=lambda q: q[:4])
-    return [
-        ox.Quad(to_ox(s), to_ox(p), to_ox(o), ox.NamedNode(str(g)) if isinstance(g, URIRef) else ox.DefaultGraph())  # type: ignore[arg-type]
-        for *_, s, p, o, g in quads
-    ]
+    return out
 
 
-def _sorted(graph: Graph | Iterable[tuple[Node, Node, Node]]) -> list[tuple[Node, Node, Node]]:
-    """The triples in canonical order, sorted once per graph object and remembered."""
-    cached = _SORTED.get(graph) if isinstance(graph, Graph) else None
-    if cached is not None and cached[0] == len(graph):  # type: ignore[arg-type]
-        return cached[1]
-    triples = sorted(graph, key=lambda t: (_key(t[0]), _key(t[1]), _key(t[2])))
-    if isinstance(graph, Graph):
-        _SORTED[graph] = (len(graph), triples)
-    return triples
-
-
-_SORTED: weakref.WeakKeyDictionary[Graph, tuple[int, list[tuple[Node, Node, Node]]]] = weakref.WeakKeyDictionary()
-
-
-def sorted_triples(graph: Graph | Iterable[tuple[Node, Node, Node]]) -> list[ox.Triple]:
-    return [ox.Triple(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in _sorted(graph)]  # type: ignore[arg-type]
-
-
-def serialize(data: Graph | Dataset | NamedGraphs, fmt: str = "turtle", prefixes: dict[str, str] | None = None) -> str:
-    """Serialise sorted. ``fmt`` is one of turtle, trig, nt, nquads, jsonld.
+def serialize(data: Graph | NamedGraphs, fmt: str = "turtle", prefixes: dict[str, str] | None = None) -> str:
+    """Serialise sorted. ``fmt`` is one of turtle, trig, nt, nquads, jsonld; named graphs give their
+    union in the triple formats.
 
     Raises:
         ExportError: an unknown format, or a dataset format asked of a plain graph.
@@ -100,34 +78,33 @@ def serialize(data: Graph | Dataset | NamedGraphs, fmt: str = "turtle", prefixes
         raise ExportError(f"unknown RDF format '{fmt}'", hint=f"use one of {', '.join(FORMATS)}")
     use_prefixes = prefixes if prefixes is not None else SERIAL_PREFIXES
     rdf_format = FORMATS[fmt]
-    if isinstance(data, (Dataset, NamedGraphs)) and rdf_format.supports_datasets and fmt != "jsonld":
-        items: list = sorted_quads(data)
-    elif isinstance(data, (Dataset, NamedGraphs)):
-        raise ExportError(f"{fmt} is written from a graph, not from named graphs", hint="serialise the union graph")
-    elif rdf_format.supports_datasets and fmt != "jsonld":
-        raise ExportError(f"{fmt} needs a dataset with named graphs")
-    elif fmt == "jsonld":
+    if fmt == "jsonld":
         return to_jsonld(data, use_prefixes)
+    if rdf_format.supports_datasets:
+        if not isinstance(data, NamedGraphs):
+            raise ExportError(f"{fmt} needs named graphs", hint="serialise the build's dataset, or use turtle")
+        items: list = sorted_quads(data)
     else:
-        items = sorted_triples(data)
+        items = [ox.Triple(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in sorted_triples(data)]  # type: ignore[arg-type]
     out = ox.serialize(items, format=rdf_format, prefixes=None if fmt in ("nt", "nquads") else use_prefixes)
     assert out is not None
     return _restore_lang_case(out.decode("utf-8"))
 
 
-def to_jsonld(graph: Graph, prefixes: dict[str, str]) -> str:
-    """Compact JSON-LD: one node object per subject (sorted), IRIs as prefix:local compact IRIs under an
-    @context of the prefixes, literals with @language or @type. Any JSON-LD processor expands it back
-    to the same graph (tested by re-parsing with rdflib)."""
+def to_jsonld(data: Graph | NamedGraphs, prefixes: dict[str, str]) -> str:
+    """Compact JSON-LD: one node object per subject (sorted), one per line; IRIs as prefix:local compact
+    IRIs under an @context of the prefixes, literals with @language or @type. Any JSON-LD processor
+    expands it back to the same graph (tested by re-parsing with rdflib)."""
     ordered = sorted(prefixes.items(), key=lambda kv: -len(kv[1]))
 
+    @lru_cache(maxsize=1 << 16)
     def iri(value: str) -> str:
         for prefix, ns in ordered:
             if value.startswith(ns) and len(value) > len(ns) and not value[len(ns) :].startswith("//"):
                 return f"{prefix}:{value[len(ns) :]}"
         return value
 
-    def value(o: Node) -> object:
+    def value(o: Node) -> dict[str, str]:
         if isinstance(o, URIRef):
             return {"@id": iri(str(o))}
         if isinstance(o, BNode):
@@ -140,28 +117,23 @@ def to_jsonld(graph: Graph, prefixes: dict[str, str]) -> str:
         return {"@value": str(o)}
 
     props: dict[Node, dict[str, list[object]]] = {}
-    for s, p, o in _sorted(graph):
+    for s, p, o in sorted_triples(data):
         node = props.setdefault(s, {})
         if p == RDF.type and isinstance(o, URIRef):
             node.setdefault("@type", []).append(iri(str(o)))
         else:
             node.setdefault(iri(str(p)), []).append(value(o))
-    nodes = [{"@id": iri(str(s)) if isinstance(s, URIRef) else f"_:{s}", **ps} for s, ps in props.items()]
-    doc = {"@context": dict(sorted(prefixes.items())), "@graph": nodes}
-    # Keys are already in order (sorted prefixes, nodes and predicates), so no sort_keys pass is needed.
-    return json.dumps(doc, ensure_ascii=False, indent=0) + "\n"
+    # Keys are already in order (sorted prefixes, nodes and predicates), so no sort_keys pass is needed;
+    # each node is encoded on its own line by the C encoder (an indented dump is pure Python and slow).
+    context = json.dumps(dict(sorted(prefixes.items())), ensure_ascii=False)
+    nodes = ",\n".join(
+        json.dumps({"@id": iri(str(s)) if isinstance(s, URIRef) else f"_:{s}", **ps}, ensure_ascii=False)
+        for s, ps in props.items()
+    )
+    return f'{{"@context": {context},\n"@graph": [\n{nodes}\n]}}\n'
 
 
 _LANG_IN_TEXT = re.compile(r'(?<=[^\\]")@([a-z]{2,3}(?:-[a-z0-9]{2,8})+)(?=[\s,;.\])])')
-
-
-def canonical_lang(tag: str) -> str:
-    """BCP 47 canonical case: zh-hans → zh-Hans, en-gb → en-GB (Oxigraph writes tags in lower case)."""
-    parts = tag.split("-")
-    out = [parts[0].lower()]
-    for p in parts[1:]:
-        out.append(p.title() if len(p) == 4 else p.upper() if len(p) == 2 else p.lower())
-    return "-".join(out)
 
 
 def _restore_lang_case(text: str) -> str:

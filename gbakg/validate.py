@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyoxigraph as ox
 import pyshacl
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, SH, SKOS
@@ -18,10 +19,20 @@ from rdflib.namespace import DCTERMS, PROV, SH, SKOS
 from .errors import Location, ReadError, ShapesError, require_graph_file
 from .models import Finding, Severity
 from .namespaces import GBA, OA
+from .rdfio import parse_graph, syntax_location, syntax_message
 from .vocab import SHAPES_DIR
 
 log = logging.getLogger(__name__)
 
+GRAPH_FORMATS = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".trig": ox.RdfFormat.TRIG,
+    ".nq": ox.RdfFormat.N_QUADS,
+    ".jsonld": ox.RdfFormat.JSON_LD,
+    ".rdf": ox.RdfFormat.RDF_XML,
+    ".owl": ox.RdfFormat.RDF_XML,
+}
 SEVERITY = {SH.Violation: Severity.VIOLATION, SH.Warning: Severity.WARNING, SH.Info: Severity.INFO}
 
 
@@ -77,15 +88,12 @@ def load_shapes(directory: Path | None = None) -> Graph:
         raise ShapesError(
             "no shapes files found", location=Location(str(root)), hint="pass --shapes DIR with Turtle SHACL files"
         )
-    g = Graph()
-    for f in files:
-        try:
-            g.parse(f, format="turtle")
-        except Exception as e:  # rdflib's parsers raise many types
-            raise ShapesError(
-                f"cannot parse shapes: {e}", location=Location(str(f)), hint="fix the Turtle syntax"
-            ) from e
-    return g
+    try:
+        return parse_graph(files)
+    except SyntaxError as e:
+        raise ShapesError(
+            f"cannot parse shapes: {syntax_message(e)}", location=syntax_location(e, root), hint="fix the Turtle syntax"
+        ) from e
 
 
 def load_graph_file(path: Path) -> Graph:
@@ -95,33 +103,15 @@ def load_graph_file(path: Path) -> Graph:
         ReadError: the file is missing or does not parse.
     """
     require_graph_file(path)
-    g = Graph()
-    fmt = {
-        ".ttl": "turtle",
-        ".nt": "nt",
-        ".trig": "trig",
-        ".jsonld": "json-ld",
-        ".rdf": "xml",
-        ".owl": "xml",
-        ".nq": "nquads",
-    }.get(path.suffix.lower(), "turtle")
+    fmt = GRAPH_FORMATS.get(path.suffix.lower(), ox.RdfFormat.TURTLE)
     try:
-        if fmt in ("trig", "nquads"):
-            from rdflib import Dataset
-
-            ds = Dataset()
-            ds.parse(path, format=fmt)
-            for s, p, o, _ in ds.quads((None, None, None, None)):
-                g.add((s, p, o))
-        else:
-            g.parse(path, format=fmt)
-    except Exception as e:  # rdflib's parsers raise many types
+        return parse_graph([path], fmt)
+    except SyntaxError as e:
         raise ReadError(
-            f"cannot parse the graph as {fmt}: {e}",
-            location=Location(str(path)),
+            f"cannot parse the graph as {fmt.name}: {syntax_message(e)}",
+            location=syntax_location(e, path),
             hint="check the file's syntax and extension",
         ) from e
-    return g
 
 
 def validate(data: Graph, shapes: Graph | None = None, findings: tuple[Finding, ...] = ()) -> ValidationReport:

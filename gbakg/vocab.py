@@ -21,6 +21,7 @@ from rdflib.term import Node
 
 from .errors import VocabularyError
 from .namespaces import GBA, ID
+from .rdfio import parse_graph, syntax_location, syntax_message
 
 DATA_ROOT = Path(os.environ.get("GBAKG_DATA", Path(__file__).resolve().parent.parent))
 ONTOLOGY_DIR = DATA_ROOT / "ontology"
@@ -74,13 +75,14 @@ def load_graph(directory: Path | None = None) -> Graph:
     files = sorted(root.rglob("*.ttl"))
     if not files:
         raise VocabularyError("no ontology files found", hint=f"expected Turtle files under {root}")
-    g = Graph()
-    for f in files:
-        try:
-            g.parse(f, format="turtle")
-        except Exception as e:  # rdflib raises many parser-specific types
-            raise VocabularyError(f"cannot parse {f.name}: {e}", hint="fix the Turtle syntax") from e
-    return g
+    try:
+        return parse_graph(files)
+    except SyntaxError as e:
+        raise VocabularyError(
+            f"cannot parse the ontology: {syntax_message(e)}",
+            location=syntax_location(e, root),
+            hint="fix the Turtle syntax",
+        ) from e
 
 
 def _literals(g: Graph, s: Node, p: URIRef) -> tuple[str, ...]:

@@ -46,7 +46,8 @@ def test_explained_path_by_labels(graph):
 def test_path_errors(graph):
     with pytest.raises(QueryError) as e:
         analyse.explained_path(graph, "不存在的地方", "香港")
-    assert str(e.value) == ("no entity is called '不存在的地方' (give an IRI, a prefixed name (jur:hong-kong) "
-                            "or a label)")
+    assert str(e.value) == (
+        "no entity is called '不存在的地方' (give an IRI, a prefixed name (jur:hong-kong) or a label)"
+    )
     with pytest.raises(QueryError):
         analyse.projection(graph, "nothing")

@@ -36,12 +36,16 @@ def test_read_table_and_jsonl(corpus_dir, capsys):
 
 def test_missing_corpus_exits_2(tmp_path, capsys):
     assert main(["build", "--corpus", str(tmp_path / "none"), "--out", str(tmp_path / "o"), "-q"]) == 2
-    assert capsys.readouterr().err == (f"gbakg: error: {tmp_path / 'none'}: the corpus folder does not exist "
-                                       "(pass --corpus DIR pointing at a folder of documents)\n")
+    assert capsys.readouterr().err == (
+        f"gbakg: error: {tmp_path / 'none'}: the corpus folder does not exist "
+        "(pass --corpus DIR pointing at a folder of documents)\n"
+    )
 
 
 def test_validate_command(build_result, tmp_path, capsys):
-    code = main(["validate", str(build_result.files["graph.ttl"]), "--format", "html", "--out", str(tmp_path / "r.html")])
+    code = main(
+        ["validate", str(build_result.files["graph.ttl"]), "--format", "html", "--out", str(tmp_path / "r.html")]
+    )
     assert code == build_result.exit_code
     assert (tmp_path / "r.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 

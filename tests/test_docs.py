@@ -15,7 +15,17 @@ def test_readme_gives_the_two_commands():
 
 
 def test_readme_names_every_command():
-    for command in ("gbakg read", "gbakg build", "gbakg validate", "gbakg query", "gbakg curate", "gbakg analyze", "gbakg export", "gbakg push", "gbakg serve"):
+    for command in (
+        "gbakg read",
+        "gbakg build",
+        "gbakg validate",
+        "gbakg query",
+        "gbakg curate",
+        "gbakg analyze",
+        "gbakg export",
+        "gbakg push",
+        "gbakg serve",
+    ):
         assert command in README, command
 
 

@@ -24,8 +24,9 @@ SCREENSHOTS = Path(os.environ.get("GBAKG_SCREENSHOTS", Path(__file__).resolve().
 
 
 def plain(nxg: nx.Graph) -> bool:
-    values = [v for _, d in nxg.nodes(data=True) for v in d.values()] + [v for *_, d in nxg.edges(data=True)
-                                                                        for v in d.values()]
+    values = [v for _, d in nxg.nodes(data=True) for v in d.values()] + [
+        v for *_, d in nxg.edges(data=True) for v in d.values()
+    ]
     return all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in values)
 
 
@@ -43,7 +44,9 @@ def test_label_language_with_fallback(graph):
     hk = str(ID["jurisdiction/hong-kong"])
     assert en.nodes[hk]["label"] == "Hong Kong SAR" and hant.nodes[hk]["label"] == "香港特別行政區"
     cases = build_view(graph, "agencies", "en")
-    assert cases.nodes[str(ID["case/b3-10"])]["label"] == "深圳推进深港非公约船舶安全检查规则协同结果互认"  # no English: zh
+    assert (
+        cases.nodes[str(ID["case/b3-10"])]["label"] == "深圳推进深港非公约船舶安全检查规则协同结果互认"
+    )  # no English: zh
 
 
 def test_control_characters_are_stripped():
@@ -129,9 +132,18 @@ def browser():
             pytest.fail(message)
         pytest.skip(message)
     opts = Options()
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage", "--window-size=1400,900"):
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        "--window-size=1400,900",
+    ):
         opts.add_argument(arg)
     opts.binary_location = chromium
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
@@ -200,7 +212,9 @@ def test_hostile_labels_render_as_text_and_nothing_runs(browser, tmp_path):
     assert browser.execute_script("return typeof window.__xss") == "undefined"
     assert browser.execute_script("return document.querySelectorAll('img').length") == 0
     assert browser.execute_script("return document.scripts.length") == 2
-    titles = browser.execute_script("return Array.from(document.querySelectorAll('#nodes title')).map(t => t.textContent)")
+    titles = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#nodes title')).map(t => t.textContent)"
+    )
     assert hostile in titles and closing in titles
     browser.execute_script("document.querySelector('#nodes g.node').dispatchEvent(new MouseEvent('click'))")
     assert browser.execute_script("return typeof window.__xss") == "undefined"

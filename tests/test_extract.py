@@ -32,7 +32,10 @@ def test_submitting_agencies_resolved_in_order(facts):
     subs = [a for a in facts["b2-01"].agencies if a.position is not None]
     assert [(a.position, a.key) for a in subs] == [(1, A("guangdong-public-security")), (2, A("nfra-guangdong"))]
     assert [a.key for a in facts["b1-07"].agencies if a.position] == [
-        A("guangdong-hkmao"), A("gongbei-customs"), A("zhuhai-border-inspection")]
+        A("guangdong-hkmao"),
+        A("gongbei-customs"),
+        A("zhuhai-border-inspection"),
+    ]
 
 
 def test_short_and_full_titles_are_one_agency(facts):
@@ -58,10 +61,20 @@ def test_jurisdictions_with_compact_forms_and_zones(facts):
 
 def test_false_friends_do_not_count(vocab):
     ex = Extractor(vocab)
-    found = {j for j, _ in ex.jurisdiction_hits(loc("南沙港和东莞港的港口与澳大利亚开展合作，省港澳办牵头，粤港澳大湾区建设。"))}
+    found = {
+        j
+        for j, _ in ex.jurisdiction_hits(
+            loc("南沙港和东莞港的港口与澳大利亚开展合作，省港澳办牵头，粤港澳大湾区建设。")
+        )
+    }
     assert J("hong-kong") not in found and J("macao") not in found
     assert {j for j, _ in ex.jurisdiction_hits(loc("推动琴澳、深港、穗港澳合作"))} == {
-        J("hengqin"), J("macao"), J("shenzhen"), J("hong-kong"), J("guangzhou")}
+        J("hengqin"),
+        J("macao"),
+        J("shenzhen"),
+        J("hong-kong"),
+        J("guangzhou"),
+    }
 
 
 def test_mutual_recognition_link_with_parties_and_subject(facts):
@@ -121,10 +134,16 @@ def test_news_measures_have_facts(built):
 
 
 def test_bodies_named_in_the_text_by_pattern(vocab):
-    found = {name: (kind.rsplit("#")[1], place) for _, _, name, kind, place in vocab.organisation_matches(
-        "探索与香港建造学院共建学院，澳门银行通过评级，广东省内海关加强监管，由澳门治安警察局协助。")}
-    assert found == {"香港建造学院": ("NonGovernmentOrganisation", J("hong-kong")),
-                     "澳门治安警察局": ("Agency", J("macao"))}
+    found = {
+        name: (kind.rsplit("#")[1], place)
+        for _, _, name, kind, place in vocab.organisation_matches(
+            "探索与香港建造学院共建学院，澳门银行通过评级，广东省内海关加强监管，由澳门治安警察局协助。"
+        )
+    }
+    assert found == {
+        "香港建造学院": ("NonGovernmentOrganisation", J("hong-kong")),
+        "澳门治安警察局": ("Agency", J("macao")),
+    }
 
 
 def test_unregistered_bodies_are_minted_and_flagged(built):
@@ -146,8 +165,9 @@ def test_instrument_issuer_and_date_where_the_text_gives_them(facts):
 
 def test_recognition_by_the_sar_side(built):
     news = {f.key: f for f in built.facts if f.key.startswith("news-")}
-    tcm = next(f for f in news.values() if "中医药医师" in f.label.text or any("中医药" in lk.evidence.text
-                                                                          for lk in f.links))
+    tcm = next(
+        f for f in news.values() if "中医药医师" in f.label.text or any("中医药" in lk.evidence.text for lk in f.links)
+    )
     link = next(lk for lk in tcm.links if lk.link_class.endswith("MutualRecognition"))
     assert (link.recognizer, link.recognized) == (J("macao"), J("guangdong"))  # 内地医师免试赴澳执业
 

@@ -14,14 +14,19 @@ def test_figures_from_rule_text(vocab):
     ex = FigureReader(vocab)
     text = loc("截至 2024年 11月，累计服务超 2万人次港澳青年，近 100%准确；资金 3.7亿元。")
     got = [(str(o.value), o.unit, o.qualifiers, o.as_of) for o in ex.outcomes(text)]
-    assert got == [("2", "万人次", ("超", "累计"), "2024-11"), ("100", "%", ("近",), "2024-11"),
-                   ("3.7", "亿元", (), "2024-11")]
+    assert got == [
+        ("2", "万人次", ("超", "累计"), "2024-11"),
+        ("100", "%", ("近",), "2024-11"),
+        ("3.7", "亿元", (), "2024-11"),
+    ]
 
 
 def test_dates_full_and_partial(vocab):
     ex = FigureReader(vocab)
-    dates = [(d.value, d.datatype.rsplit("#")[1], d.qualifier) for d in ex.dates(loc(
-        "2024年7月10日起施行，2023年5月上线，2022年底完成，《2025 年资产调查》不算。"))]
+    dates = [
+        (d.value, d.datatype.rsplit("#")[1], d.qualifier)
+        for d in ex.dates(loc("2024年7月10日起施行，2023年5月上线，2022年底完成，《2025 年资产调查》不算。"))
+    ]
     assert dates == [("2024-07-10", "date", None), ("2023-05", "gYearMonth", None), ("2022", "gYear", "底")]
 
 

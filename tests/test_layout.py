@@ -12,7 +12,7 @@ def test_join_removes_wraps_footers_and_markup_without_inventing_spaces():
     loc = join_lines(text, split_lines(text))
     assert loc.text == "标题第一行文字，继续第二行 2023年 2月。"
     f = loc.field(0, 2)
-    assert text[f.start:f.end] == "标题"
+    assert text[f.start : f.end] == "标题"
 
 
 def test_justification_spaces_removed_but_number_spaces_kept():
@@ -21,8 +21,7 @@ def test_justification_spaces_removed_but_number_spaces_kept():
 
 
 def test_paragraphs_of_a_hard_wrapped_text():
-    body = "\n\n".join(["这是一段很长的文字需要被折行处理这是第一行内容啊"] * 3
-                       + ["这是结尾。", "第二段的内容。"])
+    body = "\n\n".join(["这是一段很长的文字需要被折行处理这是第一行内容啊"] * 3 + ["这是结尾。", "第二段的内容。"])
     lines = split_lines(body)
     wrap, wrapped = wrap_width(lines)
     assert wrapped is False or wrap > 0

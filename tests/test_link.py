@@ -50,8 +50,10 @@ def test_curation_survives_rebuilds_and_overrides(tmp_path, corpus_dir):
 
 
 def test_apply_curation_keeps_threshold():
-    inferred = [PlanLinkFact(1, "a", THRESHOLD + 0.01, "inferred", ("x",)), PlanLinkFact(1, "b", THRESHOLD - 0.01,
-                                                                                     "inferred", ("y",))]
+    inferred = [
+        PlanLinkFact(1, "a", THRESHOLD + 0.01, "inferred", ("x",)),
+        PlanLinkFact(1, "b", THRESHOLD - 0.01, "inferred", ("y",)),
+    ]
     assert pairs(apply_curation(inferred, Curation({}))) == {(1, "a")}
     kept = apply_curation(inferred, Curation({(1, "b"): ("accept", "ok")}))
     assert {(lk.item, lk.measure, lk.origin) for lk in kept} == {(1, "a", "inferred"), (1, "b", "curated")}

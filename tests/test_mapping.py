@@ -40,7 +40,9 @@ def test_fact_to_evidence_path(built):
     g = built.graph
     m = ID["measure/b3-10"]
     hk = ID["jurisdiction/hong-kong"]
-    anns = [a for a in g.objects(m, GBA.evidence) if (a, OA.hasBody, hk) in g and (a, GBA.forProperty, GBA.involves) in g]
+    anns = [
+        a for a in g.objects(m, GBA.evidence) if (a, OA.hasBody, hk) in g and (a, GBA.forProperty, GBA.involves) in g
+    ]
     assert anns
     span = g.value(anns[0], OA.hasTarget)
     assert "港" in str(g.value(span, GBA.text))
@@ -78,8 +80,9 @@ def test_same_corpus_same_bytes(built, corpus_dir):
 def test_a_new_document_renames_nothing(built, corpus_dir, tmp_path):
     for p in corpus_dir.iterdir():
         (tmp_path / p.name).write_bytes(p.read_bytes())
-    (tmp_path / "zz_extra.txt").write_text(" 案例一\n\n案例名称：新增测试案例\n\n报送单位：省司法厅\n\n推进粤港合作。\n",
-                                          encoding="utf-8")
+    (tmp_path / "zz_extra.txt").write_text(
+        " 案例一\n\n案例名称：新增测试案例\n\n报送单位：省司法厅\n\n推进粤港合作。\n", encoding="utf-8"
+    )
     bigger = build_graph(tmp_path).graph
     old = {s for s in built.graph.subjects() if isinstance(s, URIRef)}
     new = {s for s in bigger.subjects() if isinstance(s, URIRef)}

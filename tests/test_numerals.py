@@ -3,8 +3,9 @@ import pytest
 from gbakg.numerals import chinese_to_int, int_to_chinese
 
 
-@pytest.mark.parametrize(("text", "value"), [("一", 1), ("十", 10), ("十六", 16), ("二十", 20), ("二十三", 23),
-                                             ("一百零三", 103), ("两", 2)])
+@pytest.mark.parametrize(
+    ("text", "value"), [("一", 1), ("十", 10), ("十六", 16), ("二十", 20), ("二十三", 23), ("一百零三", 103), ("两", 2)]
+)
 def test_chinese_to_int(text, value):
     assert chinese_to_int(text) == value
 

@@ -14,11 +14,40 @@ from gbakg.namespaces import GBA, GBA_URI, ID
 from gbakg.vocab import ONTOLOGY_DIR, load_graph
 
 FILES = sorted(ONTOLOGY_DIR.rglob("*.ttl"))
-JURISDICTIONS = ["mainland", "guangdong", "hong-kong", "macao", "guangzhou", "shenzhen", "zhuhai", "foshan", "huizhou",
-                 "dongguan", "zhongshan", "jiangmen", "zhaoqing", "hengqin", "qianhai", "nansha", "hetao"]
-WIKIDATA = {"china": "Q148", "guangdong": "Q15175", "hong-kong": "Q8646", "macao": "Q14773", "guangzhou": "Q16572",
-            "shenzhen": "Q15174", "zhuhai": "Q59095", "foshan": "Q34412", "huizhou": "Q59173", "dongguan": "Q59218",
-            "zhongshan": "Q59223", "jiangmen": "Q59132", "zhaoqing": "Q59164"}
+JURISDICTIONS = [
+    "mainland",
+    "guangdong",
+    "hong-kong",
+    "macao",
+    "guangzhou",
+    "shenzhen",
+    "zhuhai",
+    "foshan",
+    "huizhou",
+    "dongguan",
+    "zhongshan",
+    "jiangmen",
+    "zhaoqing",
+    "hengqin",
+    "qianhai",
+    "nansha",
+    "hetao",
+]
+WIKIDATA = {
+    "china": "Q148",
+    "guangdong": "Q15175",
+    "hong-kong": "Q8646",
+    "macao": "Q14773",
+    "guangzhou": "Q16572",
+    "shenzhen": "Q15174",
+    "zhuhai": "Q59095",
+    "foshan": "Q34412",
+    "huizhou": "Q59173",
+    "dongguan": "Q59218",
+    "zhongshan": "Q59223",
+    "jiangmen": "Q59132",
+    "zhaoqing": "Q59164",
+}
 
 
 @pytest.fixture(scope="module")
@@ -62,9 +91,12 @@ def test_every_term_has_labels_and_definition_in_three_scripts(g):
 
 def test_concepts_are_labelled_and_defined_in_three_scripts(g):
     scripts = {"zh-Hans", "zh-Hant", "en"}
-    missing = [str(c) for c in g.subjects(RDF.type, SKOS.Concept)
-               if not scripts <= {o.language for o in g.objects(c, SKOS.prefLabel)}
-               or not scripts <= {o.language for o in g.objects(c, SKOS.definition)}]
+    missing = [
+        str(c)
+        for c in g.subjects(RDF.type, SKOS.Concept)
+        if not scripts <= {o.language for o in g.objects(c, SKOS.prefLabel)}
+        or not scripts <= {o.language for o in g.objects(c, SKOS.definition)}
+    ]
     assert missing == []
 
 
@@ -73,8 +105,11 @@ def test_public_jurisdiction_iris_and_wikidata_links(g):
         node = ID[f"jurisdiction/{name}"]
         assert (node, RDF.type, GBA.Jurisdiction) in g, name
         assert {o.language for o in g.objects(node, SKOS.prefLabel)} >= {"zh-Hans", "zh-Hant", "en"}
-    links = {str(s).rsplit("/", 1)[1]: str(o).rsplit("/", 1)[1] for s, o in g.subject_objects(SKOS.exactMatch)
-             if "wikidata" in str(o)}
+    links = {
+        str(s).rsplit("/", 1)[1]: str(o).rsplit("/", 1)[1]
+        for s, o in g.subject_objects(SKOS.exactMatch)
+        if "wikidata" in str(o)
+    }
     assert links == WIKIDATA
 
 
@@ -96,7 +131,7 @@ def test_renamed_agencies_are_separate_and_linked(g):
 
 
 def test_namespace_is_checked_against_the_ontology(g):
-    defined = {str(s)[len(GBA_URI):] for s in g.subjects() if str(s).startswith(GBA_URI)}
+    defined = {str(s)[len(GBA_URI) :] for s in g.subjects() if str(s).startswith(GBA_URI)}
     declared = set(dir(GBA))
     assert declared == defined
     with pytest.raises(AttributeError):

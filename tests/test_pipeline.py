@@ -49,6 +49,49 @@ def test_atomic_write_keeps_the_old_file_on_failure(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "replace", fail)
     with pytest.raises(OutputError) as e:
         write_atomically(tmp_path, {"graph.ttl": "half"})
-    assert str(e.value) == f"{tmp_path}: cannot write the outputs: No space left on device (choose a writable --out folder)"
+    assert (
+        str(e.value)
+        == f"{tmp_path}: cannot write the outputs: No space left on device (choose a writable --out folder)"
+    )
     assert (tmp_path / "graph.ttl").read_text() == "good\n"
     assert [p.name for p in tmp_path.iterdir()] == ["graph.ttl"]
+
+
+def test_one_process_and_two_give_the_same_files(build_result, corpus_dir, tmp_path):
+    from gbakg.pipeline import build
+
+    single = build(corpus_dir, tmp_path, jobs=1)
+    assert single.counts == build_result.counts
+    for name in OUTPUTS:
+        if name != "summary.json":
+            assert (tmp_path / name).read_bytes() == build_result.files[name].read_bytes(), name
+    summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
+    assert summary["jobs"] == 1 and summary["wall_s"] > 0
+
+
+def test_outputs_are_ordinary_readable_files(build_result):
+    umask = os.umask(0)
+    os.umask(umask)
+    for path in build_result.files.values():
+        assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_a_failure_while_writing_the_graph_files_keeps_the_old_outputs(corpus_dir, tmp_path, monkeypatch):
+    import gbakg.pipeline as pipeline
+
+    write_atomically(tmp_path, {"graph.ttl": "good\n"})
+
+    def broken(data, fmt="turtle", prefixes=None):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pipeline, "serialize", broken)
+    with pytest.raises(OSError, match="No space left"):
+        pipeline.build(corpus_dir, tmp_path, jobs=2)
+    assert [p.name for p in tmp_path.iterdir()] == ["graph.ttl"]
+    assert (tmp_path / "graph.ttl").read_text() == "good\n"
+
+
+def test_counts_of_named_graphs_and_of_their_union_agree(built):
+    from gbakg.pipeline import count
+
+    assert count(built.dataset) == count(built.graph)

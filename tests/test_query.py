@@ -78,7 +78,11 @@ def test_cases_answer(graph):
 
 def test_case_agencies_answer(graph):
     r = rows(run("case-agencies", graph=graph, params={"case": "case:b2-09"}))
-    assert [x["agencyLabel"] for x in r] == ["海关总署广东分署", "珠海出入境边防检查总站", "横琴粤澳深度合作区执行委员会"]
+    assert [x["agencyLabel"] for x in r] == [
+        "海关总署广东分署",
+        "珠海出入境边防检查总站",
+        "横琴粤澳深度合作区执行委员会",
+    ]
 
 
 def test_case_jurisdictions_answer(graph):
@@ -94,8 +98,15 @@ def test_mutual_recognition_answer(graph):
 
 def test_outcomes_answer(graph):
     r = rows(run("outcomes", graph=graph, params={"case": "case:b1-02"}))
-    assert r == [{"case": str(ID["case/b1-02"]), "value": "224", "unit": "名", "asOf": "2023-02",
-                  "label": "已有 224名港澳律师申领了大湾区律师执业证"}]
+    assert r == [
+        {
+            "case": str(ID["case/b1-02"]),
+            "value": "224",
+            "unit": "名",
+            "asOf": "2023-02",
+            "label": "已有 224名港澳律师申领了大湾区律师执业证",
+        }
+    ]
 
 
 def test_dates_and_instruments_answer(graph):
@@ -163,16 +174,20 @@ def test_both_engines_give_the_same_rows(graph):
 
 
 def test_formats_follow_sparql_results_specs():
-    r = QueryResult(("a", "b"), ((URIRef("https://x/1"), Literal("甲, \"乙\"", lang="zh-Hans")), (Literal(3), None)))
+    r = QueryResult(("a", "b"), ((URIRef("https://x/1"), Literal('甲, "乙"', lang="zh-Hans")), (Literal(3), None)))
     assert list(csv.reader(io.StringIO(to_csv(r)))) == [["a", "b"], ["https://x/1", '甲, "乙"'], ["3", ""]]
     assert to_csv(r).endswith("\r\n")
-    assert to_tsv(r).splitlines() == ["?a\t?b", '<https://x/1>\t"甲, \\"乙\\""@zh-Hans',
-                                      '"3"^^<http://www.w3.org/2001/XMLSchema#integer>\t']
+    assert to_tsv(r).splitlines() == [
+        "?a\t?b",
+        '<https://x/1>\t"甲, \\"乙\\""@zh-Hans',
+        '"3"^^<http://www.w3.org/2001/XMLSchema#integer>\t',
+    ]
     data = json.loads(to_json(r))
     assert data["head"]["vars"] == ["a", "b"]
     assert data["results"]["bindings"][0]["b"] == {"type": "literal", "value": '甲, "乙"', "xml:lang": "zh-Hans"}
-    assert data["results"]["bindings"][1] == {"a": {"type": "literal", "value": "3",
-                                                    "datatype": "http://www.w3.org/2001/XMLSchema#integer"}}
+    assert data["results"]["bindings"][1] == {
+        "a": {"type": "literal", "value": "3", "datatype": "http://www.w3.org/2001/XMLSchema#integer"}
+    }
     assert "(2 rows)" in to_table(r)
 
 
@@ -191,8 +206,9 @@ def endpoint(build_result):
     if not Path(exe).exists():
         pytest.fail("the oxigraph server (PyPI package oxigraph) is not installed")
     port = free_port()
-    proc = subprocess.Popen([exe, "serve", "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [exe, "serve", "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
@@ -202,8 +218,9 @@ def endpoint(build_result):
             except OSError:
                 time.sleep(0.1)
         data = build_result.files["graph.ttl"].read_bytes()
-        req = urllib.request.Request(base + "/store?default", data=data, method="POST",
-                                     headers={"Content-Type": "text/turtle"})
+        req = urllib.request.Request(
+            base + "/store?default", data=data, method="POST", headers={"Content-Type": "text/turtle"}
+        )
         urllib.request.urlopen(req, timeout=60)
         yield base + "/query"
     finally:
@@ -249,11 +266,15 @@ def test_analytical_queries_answer_truly(graph):
     ranked = rows(run("agencies-ranked", graph=graph))
     assert ranked[0]["agency"] == str(ID["agency/hengqin-executive-committee"]) and ranked[0]["cases"] == "4"
     pairs = rows(run("jurisdiction-pairs", graph=graph))
-    assert any({p["a"], p["b"]} == {str(ID["jurisdiction/shenzhen"]), str(ID["jurisdiction/hong-kong"])}
-               and p["linkType"].endswith("MutualRecognition") for p in pairs)
+    assert any(
+        {p["a"], p["b"]} == {str(ID["jurisdiction/shenzhen"]), str(ID["jurisdiction/hong-kong"])}
+        and p["linkType"].endswith("MutualRecognition")
+        for p in pairs
+    )
     assert str(ID["case/b1-01"]) in {r["case"] for r in rows(run("measures-without-outcome", graph=graph))}
-    together = {(r["a"].rsplit("/", 1)[1], r["b"].rsplit("/", 1)[1]) for r in rows(run("co-submitting-agencies",
-                                                                                        graph=graph))}
+    together = {
+        (r["a"].rsplit("/", 1)[1], r["b"].rsplit("/", 1)[1]) for r in rows(run("co-submitting-agencies", graph=graph))
+    }
     assert ("gongbei-customs", "zhuhai-border-inspection") in together
     assert "9" in {r["itemNumber"] for r in rows(run("plan-items-without-case", graph=graph))}
     by_type = rows(run("instruments-by-type", graph=graph))

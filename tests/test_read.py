@@ -47,7 +47,10 @@ def test_corpus_has_52_cases_with_their_numbers(corpus):
     for c in cases_of(corpus):
         by_batch.setdefault(c.batch, []).append(c.number)
     assert {b: sorted(n) for b, n in by_batch.items()} == {
-        1: list(range(1, 21)), 2: list(range(1, 17)), 3: list(range(1, 17))}
+        1: list(range(1, 21)),
+        2: list(range(1, 17)),
+        3: list(range(1, 17)),
+    }
 
 
 def test_titles_and_units_spot_check(corpus):
@@ -55,7 +58,11 @@ def test_titles_and_units_spot_check(corpus):
     assert cases["b1-07"].title.text == "粤澳新通道（青茂口岸）实施“合作查验 一次放行”自助通关"
     assert [u.text for u in cases["b1-07"].units] == ["省港澳办", "拱北海关", "珠海边检总站"]
     assert cases["b2-08"].title.text == "广东省人民政府在澳门首发贴标中欧《可持续金融共同分类目录》绿色债券"
-    assert [u.text for u in cases["b2-09"].units] == ["海关总署广东分署", "珠海边检总站", "横琴粤澳深度合作区执行委员会"]
+    assert [u.text for u in cases["b2-09"].units] == [
+        "海关总署广东分署",
+        "珠海边检总站",
+        "横琴粤澳深度合作区执行委员会",
+    ]
     assert [u.text for u in cases["b1-04"].units] == ["省人力资源社会保障厅", "省税务局"]
     assert cases["b3-05"].title.text == "2024 粤港澳公路自行车赛实现“一赛三地、一策三地、一规三地”"
 
@@ -84,7 +91,7 @@ def test_every_field_offset_selects_its_source_text(corpus):
         fields += [s.title for s in d.plan_sections] + [i.text for i in d.plan_items]
         fields += [a.title for a in d.articles] + [a.body for a in d.articles] + [m.text for m in d.news_measures]
         for f in fields:
-            assert normalise_for_check(text[f.start:f.end]) == normalise_for_check(f.text), f
+            assert normalise_for_check(text[f.start : f.end]) == normalise_for_check(f.text), f
             checked += 1
     assert checked > 500
 
@@ -119,8 +126,10 @@ def test_news_relevant_article_and_measures(corpus):
 
 def test_table_of_contents_difference_is_reported(corpus):
     msgs = [f.message for f in corpus.all_findings() if f.code == "toc-mismatch"]
-    assert msgs == ["table of contents and heading differ for case 9: contents '广州构建境外人才“考、评、认”全链条"
-                    "政策体系', heading '广州市构建境外人才“考、评、认”全链条政策体系'"]
+    assert msgs == [
+        "table of contents and heading differ for case 9: contents '广州构建境外人才“考、评、认”全链条"
+        "政策体系', heading '广州市构建境外人才“考、评、认”全链条政策体系'"
+    ]
 
 
 def test_iter_records_is_lazy_and_complete(corpus_dir):
@@ -133,13 +142,16 @@ def test_iter_records_is_lazy_and_complete(corpus_dir):
 # --- encodings and bad input --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("data", "encoding"), [
-    (CASE_DOC.encode("utf-8"), "utf-8"),
-    (codecs.BOM_UTF8 + CASE_DOC.encode("utf-8"), "utf-8-sig"),
-    (CASE_DOC.encode("gb18030"), "gb18030"),
-    (codecs.BOM_UTF16_LE + CASE_DOC.encode("utf-16-le"), "utf-16"),
-    (CASE_DOC.replace("\n", "\r\n").encode("utf-8"), "utf-8"),
-])
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        (CASE_DOC.encode("utf-8"), "utf-8"),
+        (codecs.BOM_UTF8 + CASE_DOC.encode("utf-8"), "utf-8-sig"),
+        (CASE_DOC.encode("gb18030"), "gb18030"),
+        (codecs.BOM_UTF16_LE + CASE_DOC.encode("utf-16-le"), "utf-16"),
+        (CASE_DOC.replace("\n", "\r\n").encode("utf-8"), "utf-8"),
+    ],
+)
 def test_encodings(make_corpus, data, encoding):
     root = make_corpus({"c.txt": data}, manifest='[[document]]\nfile = "c.txt"\nkind = "case-batch"\nbatch = 7\n')
     doc = read_corpus(root).documents[0]
@@ -150,8 +162,14 @@ def test_encodings(make_corpus, data, encoding):
 
 
 def test_empty_binary_and_undecodable_files_are_findings_not_crashes(make_corpus):
-    root = make_corpus({"empty.txt": "", "bin.txt": b"\x00\x01\x02\x03" * 50, "bad.txt": b"abc\n\xe6\xa1\n\xff\xfe\xfa",
-                        "good.txt": CASE_DOC})
+    root = make_corpus(
+        {
+            "empty.txt": "",
+            "bin.txt": b"\x00\x01\x02\x03" * 50,
+            "bad.txt": b"abc\n\xe6\xa1\n\xff\xfe\xfa",
+            "good.txt": CASE_DOC,
+        }
+    )
     corpus = read_corpus(root)
     msgs = {f.path.rsplit("/", 1)[-1]: f for f in corpus.all_findings() if f.code == "unreadable"}
     assert msgs["empty.txt"].message == "the file is empty (remove it or add its text)"
@@ -168,9 +186,13 @@ def test_undecodable_byte_is_located():
 
 
 def test_case_without_title_or_units_and_duplicates(make_corpus):
-    doc = (" 案例一\n\n报送单位：省司法厅\n\n正文。\n 案例一\n\n案例名称：重复编号\n\n正文没有报送单位。\n"
-           " 案例三\n\n案例名称：残缺\n\n报送单位：省商务厅\n\n被截断的正文")
-    root = make_corpus({"c.txt": doc}, manifest='[[document]]\nfile = "c.txt"\nkind = "case-batch"\nbatch = 9\ncases = 4\n')
+    doc = (
+        " 案例一\n\n报送单位：省司法厅\n\n正文。\n 案例一\n\n案例名称：重复编号\n\n正文没有报送单位。\n"
+        " 案例三\n\n案例名称：残缺\n\n报送单位：省商务厅\n\n被截断的正文"
+    )
+    root = make_corpus(
+        {"c.txt": doc}, manifest='[[document]]\nfile = "c.txt"\nkind = "case-batch"\nbatch = 9\ncases = 4\n'
+    )
     corpus = read_corpus(root)
     codes = sorted(f.code for f in corpus.all_findings())
     assert codes == ["case-count", "duplicate-case", "no-title", "no-units", "numbering-gap", "truncated"]
@@ -200,8 +222,10 @@ def test_broken_manifest_is_a_located_error(make_corpus):
 def test_missing_corpus_folder(tmp_path):
     with pytest.raises(ReadError) as e:
         read_corpus(tmp_path / "nowhere")
-    assert str(e.value) == (f"{tmp_path / 'nowhere'}: the corpus folder does not exist "
-                            "(pass --corpus DIR pointing at a folder of documents)")
+    assert str(e.value) == (
+        f"{tmp_path / 'nowhere'}: the corpus folder does not exist "
+        "(pass --corpus DIR pointing at a folder of documents)"
+    )
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -222,4 +246,5 @@ def test_arbitrary_input_raises_only_gbakg_errors(tmp_path_factory, vocab, conte
 def test_an_empty_corpus_folder_is_reported(tmp_path):
     corpus = read_corpus(tmp_path)
     assert [str(f) for f in corpus.all_findings()] == [
-        f"{tmp_path}: warning: the corpus folder has no documents (.txt, .md, .text) [no-documents]"]
+        f"{tmp_path}: warning: the corpus folder has no documents (.txt, .md, .text) [no-documents]"
+    ]

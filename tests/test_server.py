@@ -102,8 +102,9 @@ def test_unreachable_server_is_a_clean_exit_2(tmp_path, build_result, capsys):
     code = main(["push", "--endpoint", url, "--file", str(build_result.files["graph.trig"]), "-q"])
     assert code == 2
     query_url = url.rsplit("/", 1)[0] + "/query"
-    assert capsys.readouterr().err == (f"gbakg: error: {query_url}: connection refused "
-                                       "(is the server running on that host and port?)\n")
+    assert capsys.readouterr().err == (
+        f"gbakg: error: {query_url}: connection refused (is the server running on that host and port?)\n"
+    )
 
 
 def test_http_errors_are_reported(server, build_result):

@@ -22,7 +22,7 @@ def shapes() -> Graph:
 
 
 def node_shapes(shapes: Graph) -> list[str]:
-    return sorted(str(s)[len(str(GBS)):] for s in shapes.subjects(RDF.type, SH.NodeShape))
+    return sorted(str(s)[len(str(GBS)) :] for s in shapes.subjects(RDF.type, SH.NodeShape))
 
 
 def test_every_shape_has_examples(shapes):
@@ -51,9 +51,22 @@ def test_broken_shapes_raise(tmp_path):
     (tmp_path / "x.ttl").write_text("this is not turtle", encoding="utf-8")
     with pytest.raises(ShapesError) as e:
         load_shapes(tmp_path)
-    assert str(e.value).startswith(f"{tmp_path / 'x.ttl'}: cannot parse shapes:")
+    assert str(e.value) == (
+        f"{tmp_path / 'x.ttl'}:1:1: cannot parse shapes: this is not a valid subject or graph name (fix the Turtle syntax)"
+    )
 
 
 def test_no_shapes(tmp_path):
     with pytest.raises(ShapesError):
         load_shapes(tmp_path)
+
+
+def test_an_unparsable_graph_file_names_its_line(tmp_path):
+    from gbakg.errors import ReadError
+    from gbakg.validate import load_graph_file
+
+    bad = tmp_path / "g.ttl"
+    bad.write_text('@prefix a: <http://x/> .\na:b a:c a:d .\na:b a:c "open\n', encoding="utf-8")
+    with pytest.raises(ReadError) as e:
+        load_graph_file(bad)
+    assert str(e.value).startswith(f"{bad}:3:9: cannot parse the graph as Turtle:")

@@ -1,0 +1,115 @@
+"""RDF terms between rdflib and Oxigraph, and fast parsing of RDF files into rdflib terms.
+
+rdflib is the project's in-memory model (pySHACL and networkx code read it); Oxigraph's Rust parsers
+and writers are one to two orders of magnitude faster than rdflib's own, so files are parsed and
+written through Oxigraph and the terms converted here. Conversions are cached: the same IRIs and
+literals recur throughout a graph.
+
+Oxigraph writes language tags in lower case; :func:`canonical_lang` restores BCP 47 case (zh-Hans).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from .errors import Location
+
+Triple = tuple[Node, Node, Node]
+
+
+def canonical_lang(tag: str) -> str:
+    """BCP 47 canonical case: zh-hans → zh-Hans, en-gb → en-GB (Oxigraph writes tags in lower case)."""
+    parts = tag.split("-")
+    out = [parts[0].lower()]
+    for p in parts[1:]:
+        out.append(p.title() if len(p) == 4 else p.upper() if len(p) == 2 else p.lower())
+    return "-".join(out)
+
+
+@lru_cache(maxsize=1 << 18)
+def to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """An rdflib term as a pyoxigraph term.
+
+    Raises:
+        TypeError: the term is not an IRI, blank node or literal.
+    """
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"cannot convert the term {term!r} to Oxigraph")
+
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+
+@lru_cache(maxsize=1 << 18)
+def from_ox(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
+    """A pyoxigraph term as an rdflib term (language tags in canonical case, xsd:string left implicit
+    as rdflib's Turtle parser does)."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=canonical_lang(term.language))
+        dt = term.datatype.value
+        if dt in (_XSD_STRING, _RDF_LANG_STRING):
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(dt))
+    raise TypeError(f"cannot convert the term {term!r} from Oxigraph")
+
+
+def parse_file(path: Path, fmt: ox.RdfFormat = ox.RdfFormat.TURTLE) -> Iterator[Triple]:
+    """The triples of an RDF file as rdflib terms (of every graph, for a dataset format).
+
+    Raises:
+        SyntaxError: the file does not parse (the message gives the line and column).
+        OSError: the file cannot be read.
+    """
+    for q in ox.parse(path=str(path), format=fmt):
+        yield from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)
+
+
+def parse_graph(files: list[Path], fmt: ox.RdfFormat = ox.RdfFormat.TURTLE) -> Graph:
+    """One rdflib graph of the triples of several RDF files (of every graph, for a dataset format).
+
+    Raises:
+        SyntaxError: a file does not parse; ``filename``, ``lineno`` and ``offset`` say where.
+        OSError: a file cannot be read.
+    """
+    g = Graph()
+    for f in files:
+        try:
+            triples = list(parse_file(f, fmt))
+        except SyntaxError as e:
+            e.filename = str(f)
+            raise
+        g.addN((s, p, o, g) for s, p, o in triples)
+    return g
+
+
+def syntax_location(e: SyntaxError, path: Path | str) -> Location:
+    """Where a parser's SyntaxError points."""
+    return Location(str(e.filename or path), e.lineno, e.offset)
+
+
+def syntax_message(e: SyntaxError) -> str:
+    """The parser's complaint without the position clause the location already gives."""
+    msg = e.msg or str(e)
+    head, sep, rest = msg.partition(": ")
+    return rest if sep and head.startswith("Parser error") else msg

@@ -1,0 +1,49 @@
+"""Background work in a forked process: results, errors and early exits."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from gbakg.errors import OutputError
+from gbakg.parallel import Background
+
+
+@pytest.mark.parametrize("parallel", [True, False])
+def test_the_result_is_the_same_in_a_child_and_here(parallel):
+    data = list(range(1000))
+    with Background(lambda: (sum(data), os.getpid()), parallel=parallel) as job:
+        total, pid = job.result()
+    assert total == sum(data)
+    assert (pid != os.getpid()) is parallel
+
+
+@pytest.mark.parametrize("parallel", [True, False])
+def test_an_error_in_the_work_is_raised_by_result(parallel):
+    def fail():
+        raise OutputError("disk full", hint="free some space")
+
+    with Background(fail, parallel=parallel) as job, pytest.raises(OutputError, match="disk full"):
+        job.result()
+
+
+def test_a_large_result_crosses_the_pipe():
+    with Background(lambda: "字" * 1_000_000, parallel=True) as job:
+        assert job.result() == "字" * 1_000_000
+
+
+def test_a_child_that_dies_gives_a_clear_error():
+    with (
+        Background(lambda: os._exit(3), parallel=True) as job,
+        pytest.raises(ChildProcessError, match="without an answer"),
+    ):
+        job.result()
+
+
+def test_leaving_early_stops_the_child():
+    with Background(lambda: time.sleep(60), parallel=True) as job:
+        pid = job._pid
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, 0)  # already reaped: no zombie is left behind
