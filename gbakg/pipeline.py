@@ -265,7 +265,7 @@ def _build(corpus_dir: str | Path, out: Path, progress: Progress, shapes_dir: Pa
     try:
         with Background(partial(_stage_graph_files, built.dataset, out), parallel=jobs > 1) as graph_files:
             t = time.perf_counter()
-            rep = validate(built.graph, shapes, built.findings)
+            rep = validate(built.graph, shapes, built.findings, jobs=jobs)
             timings["validate"] = time.perf_counter() - t
 
             progress("serialise", 6, len(STAGES))

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from rdflib import RDF, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import SH
+from rdflib.util import from_n3
 
 from .models import Finding, Severity
 from .validate import ValidationReport, ValidationResult
@@ -156,14 +157,45 @@ def to_html(
     return "\n".join(out) + "\n"
 
 
+RESULT_NS = "https://w3id.org/gbakg/id/result/"
+
+
+def _result_iri(r: ValidationResult) -> URIRef:
+    key = "|".join((r.severity.value, r.shape, r.focus, r.path or "", r.value_n3 or "", r.message, r.component))
+    return URIRef(RESULT_NS + hashlib.sha1(key.encode("utf-8")).hexdigest()[:16])
+
+
 def to_graph(report: ValidationReport) -> Graph:
-    """The SHACL report graph, with reader findings added as results of a ``gbs:ReaderFinding`` shape."""
+    """The report as a SHACL validation report graph, with reader findings added as results of a
+    ``gbs:ReaderFinding`` shape. Results are named by a hash of their content (no blank nodes), so the
+    same report always gives the same graph."""
     g = Graph()
     g.bind("sh", SH)
     g.bind("gbs", GBS)
-    for t in report.report_graph:
-        g.add(t)
-    report_node = next(iter(g.subjects(RDF.type, SH.ValidationReport)), None)
+    report_node = URIRef("https://w3id.org/gbakg/id/report")
+    g.add((report_node, RDF.type, SH.ValidationReport))
+    g.add((report_node, SH.conforms, Literal(report.conforms)))
+    for r in report.results:
+        node = _result_iri(r)
+        g.add((report_node, SH.result, node))
+        g.add((node, RDF.type, SH.ValidationResult))
+        g.add((node, SH.resultSeverity, SH[r.severity.value]))
+        g.add((node, SH.sourceShape, URIRef(r.shape)))
+        g.add((node, SH.focusNode, URIRef(r.focus)))
+        if r.message:
+            g.add((node, SH.resultMessage, Literal(r.message)))
+        if r.component:
+            g.add((node, SH.sourceConstraintComponent, URIRef(r.component)))
+        if r.value_n3:
+            g.add((node, SH.value, from_n3(r.value_n3)))  # type: ignore[arg-type]
+        if len(r.path_iris) == 1:
+            g.add((node, SH.resultPath, URIRef(r.path_iris[0])))
+        elif r.path_iris:  # a sequence path: an RDF list, its cells named after the result
+            cells = [URIRef(f"{node}-path-{i}") for i in range(len(r.path_iris))]
+            g.add((node, SH.resultPath, cells[0]))
+            for i, (cell, step) in enumerate(zip(cells, r.path_iris, strict=True)):
+                g.add((cell, RDF.first, URIRef(step)))
+                g.add((cell, RDF.rest, cells[i + 1] if i + 1 < len(cells) else RDF.nil))
     for f in report.findings:
         key = f"{f.path}|{f.line}|{f.column}|{f.code}|{f.message}"
         node = URIRef(f"https://w3id.org/gbakg/id/finding/{hashlib.sha1(key.encode('utf-8')).hexdigest()[:16]}")
@@ -172,21 +204,16 @@ def to_graph(report: ValidationReport) -> Graph:
         g.add((node, SH.resultSeverity, SH[f.severity.value]))
         g.add((node, SH.resultMessage, Literal(str(f))))
         g.add((node, SH.focusNode, Literal(_where(f))))
-        if report_node is not None:
-            g.add((report_node, SH.result, node))
+        g.add((report_node, SH.result, node))
     return g
 
 
 def to_turtle(report: ValidationReport) -> str:
-    """The report graph as Turtle, the same bytes for the same report: pySHACL's blank nodes get
-    canonical labels (RDF graph canonicalisation, ``rdflib.compare``) and statements are sorted."""
-    from rdflib.compare import to_canonical_graph
-
+    """The report graph as sorted Turtle: the same bytes for the same report."""
     from .namespaces import SERIAL_PREFIXES
     from .serialize import serialize
 
-    canonical = to_canonical_graph(to_graph(report))
-    return serialize(canonical, "turtle", SERIAL_PREFIXES | {"sh": str(SH), "gbs": str(GBS)})
+    return serialize(to_graph(report), "turtle", SERIAL_PREFIXES | {"sh": str(SH), "gbs": str(GBS)})
 
 
 # --- work-plan gap report -------------------------------------------------------------------------

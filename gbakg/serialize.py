@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+import weakref
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 import pyoxigraph as ox
-from rdflib import RDF, BNode, Graph, Literal, URIRef
+from rdflib import RDF, Graph
 from rdflib.term import Node
 
 from .errors import ExportError
@@ -30,46 +31,60 @@ FORMATS = {
     "jsonld": ox.RdfFormat.JSON_LD,
 }
 Triple = tuple[Node, Node, Node]
+RDF_TYPE = str(RDF.type)
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 @lru_cache(maxsize=1 << 18)
-def _key(term: Node) -> tuple[int, str, str, str]:
-    """The sort key of a term: IRIs, then blank nodes, then literals (by text, language, datatype)."""
-    if isinstance(term, URIRef):
-        return 0, str(term), "", ""
-    if isinstance(term, BNode):
-        return 1, str(term), "", ""
-    if isinstance(term, Literal):
-        return 2, str(term), term.language or "", str(term.datatype or "")
-    return 3, str(term), "", ""
+def nt(term: Node) -> str:
+    """A term in N-Triples syntax (Oxigraph's writer: exact escaping; language tags in lower case)."""
+    return str(to_ox(term))
 
 
-def _triple_key(t: Triple) -> tuple[tuple[int, str, str, str], ...]:
-    return _key(t[0]), _key(t[1]), _key(t[2])
+def _lines(triples: Iterable[Triple], end: str = " .\n") -> list[str]:
+    """Distinct N-Triples (or N-Quads, with ``end`` naming the graph) lines in code-point order: the
+    canonical order of the statements."""
+    return sorted({f"{nt(s)} {nt(p)} {nt(o)}{end}" for s, p, o in triples})
+
+
+def canonical_ntriples(data: Graph | NamedGraphs | Iterable[Triple]) -> str:
+    """The distinct triples (of the union, for named graphs) as sorted N-Triples; for named graphs the
+    text is remembered until they grow, as Turtle and JSON-LD are written from it."""
+    if not isinstance(data, NamedGraphs):
+        return "".join(_lines(data))
+    cached = _UNION_TEXT.get(data)
+    if cached is None or cached[0] != len(data):
+        cached = (len(data), "".join(_lines(data.union())))
+        _UNION_TEXT[data] = cached
+    return cached[1]
+
+
+_UNION_TEXT: weakref.WeakKeyDictionary[NamedGraphs, tuple[int, str]] = weakref.WeakKeyDictionary()
+
+
+def canonical_nquads(ds: NamedGraphs) -> str:
+    """The quads as N-Quads, ordered by graph IRI and then by statement."""
+    return "".join("".join(_lines(ds.graphs[g], f" {nt(g)} .\n")) for g in sorted(ds.graphs, key=str))
 
 
 def sorted_triples(data: Graph | NamedGraphs | Iterable[Triple]) -> list[Triple]:
-    """The distinct triples (of the union, for named graphs) in canonical order."""
+    """The distinct triples (of the union, for named graphs) in canonical order, as rdflib terms."""
     if isinstance(data, NamedGraphs):
         data = data.union()
-    return sorted(set(data), key=_triple_key)
+    return sorted(set(data), key=lambda t: (nt(t[0]), nt(t[1]), nt(t[2])))
 
 
-def sorted_quads(ds: NamedGraphs) -> list[ox.Quad]:
-    """The quads of named graphs as Oxigraph quads, ordered by graph and then triple."""
-    out: list[ox.Quad] = []
-    for g in sorted(ds.graphs, key=_key):
-        name = ox.NamedNode(str(g))
-        out.extend(
-            ox.Quad(to_ox(s), to_ox(p), to_ox(o), name)  # type: ignore[arg-type]
-            for s, p, o in sorted(ds.graphs[g], key=_triple_key)
-        )
-    return out
+def _parse(text: str, fmt: ox.RdfFormat) -> Iterator[ox.Quad]:
+    return ox.parse(text.encode("utf-8"), format=fmt)
 
 
 def serialize(data: Graph | NamedGraphs, fmt: str = "turtle", prefixes: dict[str, str] | None = None) -> str:
     """Serialise sorted. ``fmt`` is one of turtle, trig, nt, nquads, jsonld; named graphs give their
     union in the triple formats.
+
+    Statements are written in the code-point order of their N-Triples (N-Quads) form, so the same graph
+    always gives the same bytes, and diffs between builds are readable. The text is built once as
+    canonical N-Triples and then rewritten with prefixes by Oxigraph's Turtle and TriG writers.
 
     Raises:
         ExportError: an unknown format, or a dataset format asked of a plain graph.
@@ -77,16 +92,17 @@ def serialize(data: Graph | NamedGraphs, fmt: str = "turtle", prefixes: dict[str
     if fmt not in FORMATS:
         raise ExportError(f"unknown RDF format '{fmt}'", hint=f"use one of {', '.join(FORMATS)}")
     use_prefixes = prefixes if prefixes is not None else SERIAL_PREFIXES
-    rdf_format = FORMATS[fmt]
     if fmt == "jsonld":
         return to_jsonld(data, use_prefixes)
-    if rdf_format.supports_datasets:
+    if FORMATS[fmt].supports_datasets:
         if not isinstance(data, NamedGraphs):
             raise ExportError(f"{fmt} needs named graphs", hint="serialise the build's dataset, or use turtle")
-        items: list = sorted_quads(data)
+        text, source = canonical_nquads(data), ox.RdfFormat.N_QUADS
     else:
-        items = [ox.Triple(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in sorted_triples(data)]  # type: ignore[arg-type]
-    out = ox.serialize(items, format=rdf_format, prefixes=None if fmt in ("nt", "nquads") else use_prefixes)
+        text, source = canonical_ntriples(data), ox.RdfFormat.N_TRIPLES
+    if fmt in ("nt", "nquads"):
+        return _restore_lang_case(text)
+    out = ox.serialize(_parse(text, source), format=FORMATS[fmt], prefixes=use_prefixes)
     assert out is not None
     return _restore_lang_case(out.decode("utf-8"))
 
@@ -104,32 +120,30 @@ def to_jsonld(data: Graph | NamedGraphs, prefixes: dict[str, str]) -> str:
                 return f"{prefix}:{value[len(ns) :]}"
         return value
 
-    def value(o: Node) -> dict[str, str]:
-        if isinstance(o, URIRef):
-            return {"@id": iri(str(o))}
-        if isinstance(o, BNode):
-            return {"@id": f"_:{o}"}
-        assert isinstance(o, Literal)
+    def value(o: ox.NamedNode | ox.BlankNode | ox.Literal) -> dict[str, str]:
+        if isinstance(o, ox.NamedNode):
+            return {"@id": iri(o.value)}
+        if isinstance(o, ox.BlankNode):
+            return {"@id": f"_:{o.value}"}
         if o.language:
-            return {"@value": str(o), "@language": o.language}
-        if o.datatype and str(o.datatype) != "http://www.w3.org/2001/XMLSchema#string":
-            return {"@value": str(o), "@type": iri(str(o.datatype))}
-        return {"@value": str(o)}
+            return {"@value": o.value, "@language": canonical_lang(o.language)}
+        if o.datatype.value != XSD_STRING:
+            return {"@value": o.value, "@type": iri(o.datatype.value)}
+        return {"@value": o.value}
 
-    props: dict[Node, dict[str, list[object]]] = {}
-    for s, p, o in sorted_triples(data):
-        node = props.setdefault(s, {})
-        if p == RDF.type and isinstance(o, URIRef):
-            node.setdefault("@type", []).append(iri(str(o)))
+    props: dict[str, dict[str, list[object]]] = {}
+    for q in _parse(canonical_ntriples(data), ox.RdfFormat.N_TRIPLES):
+        s, p, o = q.subject, q.predicate.value, q.object
+        key = iri(s.value) if isinstance(s, ox.NamedNode) else f"_:{s}"
+        node = props.setdefault(key, {})
+        if p == RDF_TYPE and isinstance(o, ox.NamedNode):
+            node.setdefault("@type", []).append(iri(o.value))
         else:
-            node.setdefault(iri(str(p)), []).append(value(o))
+            node.setdefault(iri(p), []).append(value(o))  # type: ignore[arg-type]
     # Keys are already in order (sorted prefixes, nodes and predicates), so no sort_keys pass is needed;
     # each node is encoded on its own line by the C encoder (an indented dump is pure Python and slow).
     context = json.dumps(dict(sorted(prefixes.items())), ensure_ascii=False)
-    nodes = ",\n".join(
-        json.dumps({"@id": iri(str(s)) if isinstance(s, URIRef) else f"_:{s}", **ps}, ensure_ascii=False)
-        for s, ps in props.items()
-    )
+    nodes = ",\n".join(json.dumps({"@id": s, **ps}, ensure_ascii=False) for s, ps in props.items())
     return f'{{"@context": {context},\n"@graph": [\n{nodes}\n]}}\n'
 
 
