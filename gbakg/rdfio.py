@@ -32,9 +32,8 @@ def canonical_lang(tag: str) -> str:
     return "-".join(out)
 
 
-@lru_cache(maxsize=1 << 18)
-def to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    """An rdflib term as a pyoxigraph term.
+def convert_to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """An rdflib term as a pyoxigraph term (not cached: see :func:`to_ox`).
 
     Raises:
         TypeError: the term is not an IRI, blank node or literal.
@@ -52,11 +51,13 @@ def to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     raise TypeError(f"cannot convert the term {term!r} to Oxigraph")
 
 
+to_ox = lru_cache(maxsize=1 << 16)(convert_to_ox)
+
+
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 
-@lru_cache(maxsize=1 << 18)
 def from_ox(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
     """A pyoxigraph term as an rdflib term (language tags in canonical case, xsd:string left implicit
     as rdflib's Turtle parser does)."""
@@ -81,8 +82,16 @@ def parse_file(path: Path, fmt: ox.RdfFormat = ox.RdfFormat.TURTLE) -> Iterator[
         SyntaxError: the file does not parse (the message gives the line and column).
         OSError: the file cannot be read.
     """
+    made: dict[object, Node] = {}  # each distinct term converted once per file
+
+    def term(t: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
+        node = made.get(t)
+        if node is None:
+            node = made[t] = from_ox(t)
+        return node
+
     for q in ox.parse(path=str(path), format=fmt):
-        yield from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)
+        yield term(q.subject), term(q.predicate), term(q.object)
 
 
 def parse_graph(files: list[Path], fmt: ox.RdfFormat = ox.RdfFormat.TURTLE) -> Graph:

@@ -15,13 +15,13 @@ from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 import pyoxigraph as ox
-from rdflib import RDF, Graph
+from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from .errors import ExportError
 from .mapping import NamedGraphs
 from .namespaces import SERIAL_PREFIXES
-from .rdfio import canonical_lang, to_ox
+from .rdfio import canonical_lang, convert_to_ox
 
 FORMATS = {
     "turtle": ox.RdfFormat.TURTLE,
@@ -35,10 +35,27 @@ RDF_TYPE = str(RDF.type)
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
-@lru_cache(maxsize=1 << 18)
+# Canonical N-Triples escapes: backslash, quote, the named control characters, other controls as \uXXXX.
+_NT_ESCAPES = str.maketrans(
+    {chr(c): f"\\u{c:04X}" for c in [*range(0x20), 0x7F]}
+    | {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
+)
+
+
 def nt(term: Node) -> str:
-    """A term in N-Triples syntax (Oxigraph's writer: exact escaping; language tags in lower case)."""
-    return str(to_ox(term))
+    """A term in N-Triples syntax. IRIs and literals are written here (rdflib has already checked the
+    IRIs; literals escape backslash, quote and line ends as N-Triples requires); anything else by
+    Oxigraph."""
+    if type(term) is URIRef:
+        return f"<{term}>"
+    if type(term) is Literal:
+        text = f'"{str.translate(term, _NT_ESCAPES)}"'
+        if term.language:
+            return f"{text}@{term.language.lower()}"
+        if term.datatype is not None and str(term.datatype) != XSD_STRING:
+            return f"{text}^^<{term.datatype}>"
+        return text
+    return str(convert_to_ox(term))
 
 
 def _lines(triples: Iterable[Triple], end: str = " .\n") -> list[str]:

@@ -1,0 +1,46 @@
+"""Terms between rdflib and Oxigraph, and parsing files through Oxigraph."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from rdflib import XSD, Graph, Literal, URIRef
+
+from gbakg.rdfio import canonical_lang, from_ox, parse_graph, syntax_location, syntax_message, to_ox
+
+
+@given(
+    st.text(),
+    st.one_of(st.none(), st.sampled_from(["zh-Hans", "zh-Hant", "en", "en-GB"])),
+    st.sampled_from([None, XSD.integer, XSD.date, XSD.nonNegativeInteger]),
+)
+def test_terms_make_the_round_trip(text, lang, datatype):
+    term = Literal(text, lang=lang) if lang else Literal(text, datatype=datatype)
+    back = from_ox(to_ox(term))
+    assert back == term and getattr(back, "language", None) == (lang or None)
+
+
+def test_language_tags_get_their_canonical_case():
+    assert canonical_lang("zh-hans") == "zh-Hans" and canonical_lang("en-gb") == "en-GB"
+
+
+def test_a_file_parses_into_the_graph_rdflib_would_read(tmp_path):
+    path = tmp_path / "a.ttl"
+    path.write_text(
+        '@prefix ex: <https://example.org/> .\nex:a ex:p "甲"@zh-hans , 3 ; ex:q ex:b .\n', encoding="utf-8"
+    )
+    assert parse_graph([path]).isomorphic(Graph().parse(path))
+    assert (URIRef("https://example.org/a"), URIRef("https://example.org/p"), Literal("甲", lang="zh-Hans")) in (
+        parse_graph([path])
+    )
+
+
+def test_a_syntax_error_names_the_file_and_line(tmp_path):
+    path = tmp_path / "bad.ttl"
+    path.write_text("@prefix ex: <https://example.org/> .\nex:a ex:p .\n", encoding="utf-8")
+    with pytest.raises(SyntaxError) as e:
+        parse_graph([path])
+    loc = syntax_location(e.value, path)
+    assert (loc.path, loc.line) == (str(path), 2)
+    assert not syntax_message(e.value).startswith("Parser error")

@@ -1,0 +1,65 @@
+"""Canonical serialisation: N-Triples terms, statement order, and the formats written from it."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+from hypothesis import given
+from hypothesis import strategies as st
+from rdflib import XSD, Graph, Literal, URIRef
+
+from gbakg.mapping import NamedGraphs
+from gbakg.rdfio import to_ox
+from gbakg.serialize import canonical_nquads, canonical_ntriples, nt, serialize
+
+EX = "https://example.org/"
+
+
+@given(
+    st.text(),
+    st.one_of(st.none(), st.sampled_from(["zh-Hans", "zh-Hant", "en", "en-GB"])),
+    st.sampled_from([None, XSD.string, XSD.integer, XSD.date, XSD.gYear]),
+)
+def test_a_literal_is_written_as_oxigraph_writes_it(text, lang, datatype):
+    term = Literal(text, lang=lang) if lang else Literal(text, datatype=datatype)
+    assert nt(term) == str(to_ox(term))
+
+
+def test_an_iri_is_written_in_angle_brackets():
+    assert nt(URIRef(EX + "a?b=c")) == "<https://example.org/a?b=c>"
+
+
+def _dataset() -> NamedGraphs:
+    ds = NamedGraphs()
+    g2, g1 = ds.graph(URIRef(EX + "g2")), ds.graph(URIRef(EX + "g1"))
+    g2.add((URIRef(EX + "b"), URIRef(EX + "p"), Literal("乙", lang="zh-Hans")))
+    g2.add((URIRef(EX + "a"), URIRef(EX + "p"), Literal("2", datatype=XSD.integer)))
+    g1.add((URIRef(EX + "a"), URIRef(EX + "p"), Literal("2", datatype=XSD.integer)))  # in both graphs
+    g1.add((URIRef(EX + "a"), URIRef(EX + "q"), URIRef(EX + "b")))
+    return ds
+
+
+def test_statements_are_sorted_and_the_union_is_distinct():
+    lines = canonical_ntriples(_dataset()).splitlines()
+    assert lines == sorted(lines) and len(lines) == 3
+    quads = canonical_nquads(_dataset()).splitlines()
+    assert len(quads) == 4 and quads[0].endswith("<https://example.org/g1> .")
+
+
+def test_every_format_reads_back_to_the_same_graph():
+    ds = _dataset()
+    union = Graph()
+    for t in ds.union():
+        union.add(t)
+    for fmt, parse_as in (("turtle", ox.RdfFormat.TURTLE), ("nt", ox.RdfFormat.N_TRIPLES)):
+        text = serialize(ds, fmt)
+        back = {(q.subject, q.predicate, q.object) for q in ox.parse(text.encode(), format=parse_as)}
+        assert back == {(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in union}, fmt
+    assert '"乙"@zh-Hans' in serialize(ds, "turtle")  # language tags in their canonical case
+    trig = serialize(ds, "trig")
+    assert len(list(ox.parse(trig.encode(), format=ox.RdfFormat.TRIG))) == 4
+    assert Graph().parse(data=serialize(ds, "jsonld"), format="json-ld").isomorphic(union)
+
+
+def test_the_same_data_gives_the_same_bytes():
+    assert serialize(_dataset(), "trig") == serialize(_dataset(), "trig")
+    assert serialize(_dataset(), "jsonld") == serialize(_dataset(), "jsonld")
