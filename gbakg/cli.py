@@ -6,6 +6,7 @@ configuration or environment.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -516,10 +517,8 @@ def run() -> None:  # pragma: no cover - the console script
     code = main()
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with contextlib.suppress(BrokenPipeError, ValueError):  # a reader that went away, a closed stream
             stream.flush()
-        except (BrokenPipeError, ValueError):  # a reader that went away, or a closed stream
-            pass
     os._exit(code)
 
 

@@ -301,20 +301,13 @@ def _values_line(text: str) -> int:
 
 
 def _from_ox(term: object) -> Node | None:
-    from .rdfio import canonical_lang
+    """A result cell as an rdflib term (None when unbound; a triple term as its text)."""
+    from .rdfio import from_ox
 
     if term is None:
         return None
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=canonical_lang(term.language))
-        if term.datatype.value == str(XSD.string):
-            return Literal(term.value)  # a simple literal, as SPARQL JSON results and rdflib write it
-        return Literal(term.value, datatype=URIRef(term.datatype.value))
+    if isinstance(term, ox.NamedNode | ox.BlankNode | ox.Literal):
+        return from_ox(term)
     return Literal(str(term))
 
 

@@ -18,7 +18,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from .errors import Location
+from .errors import GbakgError, Location
 
 Triple = tuple[Node, Node, Node]
 
@@ -110,6 +110,21 @@ def parse_graph(files: list[Path], fmt: ox.RdfFormat = ox.RdfFormat.TURTLE) -> G
             raise
         g.addN((s, p, o, g) for s, p, o in triples)
     return g
+
+
+def load_graph(
+    files: list[Path], fmt: ox.RdfFormat, error: type[GbakgError], what: str, where: Path, hint: str
+) -> Graph:
+    """:func:`parse_graph`, a syntax error raised as ``error`` ("cannot parse {what}: …") located at
+    the file, line and column.
+
+    Raises:
+        GbakgError: of the class given, when a file does not parse.
+    """
+    try:
+        return parse_graph(files, fmt)
+    except SyntaxError as e:
+        raise error(f"cannot parse {what}: {syntax_message(e)}", location=syntax_location(e, where), hint=hint) from e
 
 
 def syntax_location(e: SyntaxError, path: Path | str) -> Location:

@@ -22,7 +22,7 @@ from .errors import Location, ReadError, ShapesError, require_graph_file
 from .models import Finding, Severity
 from .namespaces import GBA, OA
 from .parallel import Background
-from .rdfio import parse_graph, syntax_location, syntax_message
+from .rdfio import load_graph as load_rdf
 from .vocab import SHAPES_DIR
 
 log = logging.getLogger(__name__)
@@ -94,12 +94,7 @@ def load_shapes(directory: Path | None = None) -> Graph:
         raise ShapesError(
             "no shapes files found", location=Location(str(root)), hint="pass --shapes DIR with Turtle SHACL files"
         )
-    try:
-        return parse_graph(files)
-    except SyntaxError as e:
-        raise ShapesError(
-            f"cannot parse shapes: {syntax_message(e)}", location=syntax_location(e, root), hint="fix the Turtle syntax"
-        ) from e
+    return load_rdf(files, ox.RdfFormat.TURTLE, ShapesError, "shapes", Path(root), "fix the Turtle syntax")
 
 
 def load_graph_file(path: Path) -> Graph:
@@ -110,14 +105,7 @@ def load_graph_file(path: Path) -> Graph:
     """
     require_graph_file(path)
     fmt = GRAPH_FORMATS.get(path.suffix.lower(), ox.RdfFormat.TURTLE)
-    try:
-        return parse_graph([path], fmt)
-    except SyntaxError as e:
-        raise ReadError(
-            f"cannot parse the graph as {fmt.name}: {syntax_message(e)}",
-            location=syntax_location(e, path),
-            hint="check the file's syntax and extension",
-        ) from e
+    return load_rdf([path], fmt, ReadError, f"the graph as {fmt.name}", path, "check the file's syntax and extension")
 
 
 def validate(

@@ -15,13 +15,14 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import RDF, SKOS, Graph, Literal, URIRef
 from rdflib.namespace import ORG
 from rdflib.term import Node
 
 from .errors import VocabularyError
 from .namespaces import GBA, ID
-from .rdfio import parse_graph, syntax_location, syntax_message
+from .rdfio import load_graph as load_rdf
 
 DATA_ROOT = Path(os.environ.get("GBAKG_DATA", Path(__file__).resolve().parent.parent))
 ONTOLOGY_DIR = DATA_ROOT / "ontology"
@@ -75,14 +76,7 @@ def load_graph(directory: Path | None = None) -> Graph:
     files = sorted(root.rglob("*.ttl"))
     if not files:
         raise VocabularyError("no ontology files found", hint=f"expected Turtle files under {root}")
-    try:
-        return parse_graph(files)
-    except SyntaxError as e:
-        raise VocabularyError(
-            f"cannot parse the ontology: {syntax_message(e)}",
-            location=syntax_location(e, root),
-            hint="fix the Turtle syntax",
-        ) from e
+    return load_rdf(files, ox.RdfFormat.TURTLE, VocabularyError, "the ontology", root, "fix the Turtle syntax")
 
 
 def _literals(g: Graph, s: Node, p: URIRef) -> tuple[str, ...]:

@@ -136,3 +136,14 @@ def test_namespace_is_checked_against_the_ontology(g):
     assert declared == defined
     with pytest.raises(AttributeError):
         GBA.misspeltTerm  # noqa: B018
+
+
+def test_a_broken_ontology_file_names_its_line(tmp_path):
+    from gbakg.errors import VocabularyError
+    from gbakg.vocab import load_graph
+
+    (tmp_path / "a.ttl").write_text("@prefix ex: <https://example.org/> .\nex:a ex:b .\n", encoding="utf-8")
+    with pytest.raises(VocabularyError) as e:
+        load_graph(tmp_path)
+    assert str(e.value).startswith(f"{tmp_path / 'a.ttl'}:2:")
+    assert "cannot parse the ontology:" in str(e.value) and str(e.value).endswith("(fix the Turtle syntax)")
