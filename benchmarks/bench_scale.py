@@ -79,6 +79,7 @@ def main() -> int:
     ap.add_argument("--scales", type=int, nargs="+", default=[1, 10, 100])
     ap.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "gbakg-bench"))
     ap.add_argument("--repeat", type=int, default=8)
+    ap.add_argument("--results", default=str(HERE / "results" / "scale.json"), help="where to write the details")
     ap.add_argument("--jobs", type=int, default=2, choices=(1, 2), help="processes for the build (default 2)")
     ap.add_argument("--rdflib-queries-up-to", type=int, default=10, help="largest scale to time rdflib's engine at")
     ap.add_argument("--one", help=argparse.SUPPRESS)
@@ -120,10 +121,10 @@ def main() -> int:
         )
     slowest = {r["scale"]: max(q["oxigraph_p50_ms"] for q in r["queries"].values()) for r in results}
     print("slowest library query p50 on Oxigraph (ms):", slowest)
-    out = HERE / "results"
-    out.mkdir(exist_ok=True)
-    (out / "scale.json").write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
-    print(f"details in {out / 'scale.json'}")
+    target = Path(args.results)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(f"details in {target}")
     return 0
 
 
