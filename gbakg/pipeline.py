@@ -7,6 +7,7 @@ Input: a corpus folder. Output: ``graph.trig`` (one named graph per document plu
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import os
@@ -14,7 +15,7 @@ import resource
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property, partial
@@ -255,6 +256,7 @@ def _stage_graph_files(dataset: NamedGraphs, out: Path) -> tuple[list[tuple[str,
 
 def _build(corpus_dir: str | Path, out: Path, progress: Progress, shapes_dir: Path | None, jobs: int) -> BuildResult:
     wall = time.perf_counter()
+    wall_clock = time.time()
     shapes = load_shapes(shapes_dir)
     built = build_graph(corpus_dir, progress=progress)
     timings = dict(built.timings)
@@ -315,8 +317,13 @@ def _build(corpus_dir: str | Path, out: Path, progress: Progress, shapes_dir: Pa
             + "\n"
         )
         staged.extend(stage(out, payloads))
-    except BaseException:
+    except BaseException as e:
         discard(staged)
+        discard_strays(out, GRAPH_FILES, since=wall_clock)
+        if isinstance(e, ChildProcessError):
+            raise OutputError(
+                f"a background process of the build stopped: {e}", hint="run again, or with --jobs 1"
+            ) from e
         raise
     commit(staged)
     files = {final.name: final for _, final in staged}
@@ -354,6 +361,9 @@ def stage(out_dir: Path, payloads: dict[str, str]) -> list[tuple[str, Path]]:
     except OSError as e:
         discard(staged)
         raise _output_error(out_dir, e) from e
+    except BaseException:  # interrupted: leave nothing behind
+        discard(staged)
+        raise
     return staged
 
 
@@ -381,6 +391,16 @@ def _file_mode() -> int:
 def discard(staged: list[tuple[str, Path]]) -> None:
     for tmp, _ in staged:
         Path(tmp).unlink(missing_ok=True)
+
+
+def discard_strays(out_dir: Path, names: Iterable[str], since: float) -> None:
+    """Remove temporary files of ours (``.NAME.*``) staged since a time by a process that was stopped
+    before it could say which they were (a background writer killed mid-build)."""
+    for name in names:
+        for tmp in out_dir.glob(f".{name}.*"):
+            with contextlib.suppress(OSError):
+                if tmp.stat().st_mtime >= since - 1:
+                    tmp.unlink()
 
 
 def write_atomically(out_dir: Path, payloads: dict[str, str]) -> dict[str, Path]:

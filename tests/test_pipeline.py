@@ -95,3 +95,27 @@ def test_counts_of_named_graphs_and_of_their_union_agree(built):
     from gbakg.pipeline import count
 
     assert count(built.dataset) == count(built.graph)
+
+
+def test_a_graph_writer_killed_mid_write_leaves_no_temporary_files(corpus_dir, tmp_path, monkeypatch):
+    import gbakg.pipeline as pipeline
+
+    write_atomically(tmp_path, {"graph.ttl": "good\n"})
+    parent = os.getpid()
+    real_stage = pipeline.stage
+
+    def dying_stage(out_dir, payloads):
+        if os.getpid() != parent:  # the forked writer: start a file, then die without an answer
+            (out_dir / ".graph.trig.partial").write_text("half", encoding="utf-8")
+            os._exit(9)
+        return real_stage(out_dir, payloads)
+
+    monkeypatch.setattr(pipeline, "stage", dying_stage)
+    with pytest.raises(OutputError) as e:
+        pipeline.build(corpus_dir, tmp_path, jobs=2)
+    assert str(e.value) == (
+        "a background process of the build stopped: the background process ended without an answer "
+        "(run again, or with --jobs 1)"
+    )
+    assert [p.name for p in tmp_path.iterdir()] == ["graph.ttl"]
+    assert (tmp_path / "graph.ttl").read_text() == "good\n"
