@@ -291,7 +291,16 @@ def run_store(store: ox.Store, text: str, bindings: dict[str, Node], where: str 
     if not isinstance(result, ox.QuerySolutions):
         raise QueryError("only SELECT queries are supported", location=Location(where))
     names = tuple(v.value for v in result.variables)
-    rows = tuple(tuple(_from_ox(v) for v in solution) for solution in result)
+    made: dict[object, Node | None] = {}  # terms recur across rows (items, cases, agencies): convert each once
+
+    def cell(v: object) -> Node | None:
+        try:
+            return made[v]
+        except KeyError:
+            made[v] = term = _from_ox(v)
+            return term
+
+    rows = tuple(tuple(cell(v) for v in solution) for solution in result)
     return QueryResult(names, rows)
 
 
