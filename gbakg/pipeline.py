@@ -275,47 +275,13 @@ def _build(corpus_dir: str | Path, out: Path, progress: Progress, shapes_dir: Pa
             counts = count(built.dataset)
             for sev in (Severity.VIOLATION, Severity.WARNING, Severity.INFO):
                 counts[sev.value.lower() + "s"] = rep.count(sev)
-            extra = [("corpus", str(Path(corpus_dir))), ("documents", str(len(built.corpus.documents)))] + [
-                (k, str(v)) for k, v in counts.items() if k not in ("violations", "warnings", "infos")
-            ]
-            payloads: dict[str, str] = {
-                "report.ttl": report_mod.to_turtle(rep),
-                "report.md": report_mod.to_markdown(rep, extra=extra),
-                "report.html": report_mod.to_html(rep, extra=extra),
-                "plan-gaps.md": report_mod.plan_gaps_markdown(built.graph),
-                "plan-gaps.html": report_mod.plan_gaps_html(built.graph),
-            }
+            payloads = _report_files(rep, built, counts, corpus_dir)
             reports = time.perf_counter() - t
             graph_staged, graph_time = graph_files.result()
             staged.extend(graph_staged)
         timings["serialise"] = graph_time + reports
-        peak = (
-            max(
-                resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-                resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
-            )
-            / 1024
-        )
-        timings_out = {k: round(v, 3) for k, v in timings.items()}
-        payloads["summary.json"] = (
-            json.dumps(
-                {
-                    "counts": counts,
-                    "timings_s": timings_out,
-                    "wall_s": round(time.perf_counter() - wall, 3),
-                    "jobs": jobs,
-                    "peak_memory_mb": round(peak, 1),
-                    "documents": [
-                        d.document.path.name
-                        for d in built.corpus.documents
-                        if d.document.meta.kind is not None and d.document.meta.kind in DocumentKind
-                    ],
-                },
-                ensure_ascii=False,
-                indent=2,
-            )
-            + "\n"
-        )
+        peak = _peak_memory_mb()
+        payloads["summary.json"] = _summary(built, counts, timings, time.perf_counter() - wall, jobs, peak)
         staged.extend(stage(out, payloads))
     except BaseException as e:
         discard(staged)
@@ -329,6 +295,47 @@ def _build(corpus_dir: str | Path, out: Path, progress: Progress, shapes_dir: Pa
     files = {final.name: final for _, final in staged}
     files = {name: files[name] for name in OUTPUTS}
     return BuildResult(out, counts, timings, peak, rep, files, time.perf_counter() - wall)
+
+
+def _report_files(
+    rep: ValidationReport, built: Built, counts: dict[str, int], corpus_dir: str | Path
+) -> dict[str, str]:
+    """The quality report (Turtle, Markdown, HTML) and the work-plan gap report (Markdown, HTML)."""
+    extra = [("corpus", str(Path(corpus_dir))), ("documents", str(len(built.corpus.documents)))] + [
+        (k, str(v)) for k, v in counts.items() if k not in ("violations", "warnings", "infos")
+    ]
+    return {
+        "report.ttl": report_mod.to_turtle(rep),
+        "report.md": report_mod.to_markdown(rep, extra=extra),
+        "report.html": report_mod.to_html(rep, extra=extra),
+        "plan-gaps.md": report_mod.plan_gaps_markdown(built.graph),
+        "plan-gaps.html": report_mod.plan_gaps_html(built.graph),
+    }
+
+
+def _peak_memory_mb() -> float:
+    """The largest resident size of this process and of the children it waited for."""
+    usage = (resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    return max(usage) / 1024
+
+
+def _summary(
+    built: Built, counts: dict[str, int], timings: dict[str, float], wall: float, jobs: int, peak: float
+) -> str:
+    """summary.json: counts, stage times, wall time, processes, peak memory and the documents read."""
+    summary = {
+        "counts": counts,
+        "timings_s": {k: round(v, 3) for k, v in timings.items()},
+        "wall_s": round(wall, 3),
+        "jobs": jobs,
+        "peak_memory_mb": round(peak, 1),
+        "documents": [
+            d.document.path.name
+            for d in built.corpus.documents
+            if d.document.meta.kind is not None and d.document.meta.kind in DocumentKind
+        ],
+    }
+    return json.dumps(summary, ensure_ascii=False, indent=2) + "\n"
 
 
 def prepare_output(out_dir: Path) -> None:
