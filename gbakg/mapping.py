@@ -36,6 +36,7 @@ from .numerals import chinese_to_int
 from .vocab import Vocabulary
 
 REFERENCE_GRAPH = ID["graph/reference"]
+PLAN_LINKS_GRAPH = ID["graph/plan-links"]
 CONTEXT_CHARS = 16
 TIME_PROPERTY = {"date": TIME.inXSDDate, "gYearMonth": TIME.inXSDgYearMonth, "gYear": TIME.inXSDgYear}
 
@@ -364,7 +365,7 @@ class Mapper:
 
     def add_plan_links(self, plan_doc: Document, links: Iterable[PlanLinkFact]) -> None:
         """PlanLink nodes (score, origin, shared terms) and the gba:carriesOut shortcut, in their own graph."""
-        g = self.ds.graph(ID["graph/plan-links"])
+        g = self.ds.graph(PLAN_LINKS_GRAPH)
         for link in links:
             node = plan_link_iri(plan_doc, link.item, link.measure)
             item = ID[f"workplan/{plan_doc.key}/item/{link.item}"]

@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cached_property, partial
+from functools import partial
 from pathlib import Path
 
 from rdflib import RDF, Graph
@@ -28,7 +28,7 @@ from . import report as report_mod
 from .errors import Location, OutputError
 from .extract import extract_document
 from .link import CURATION_FILE, PlanLinker, PlanLinkFact, apply_curation, load_curation, plan_inputs
-from .mapping import Mapper, NamedGraphs, new_dataset, union_graph
+from .mapping import PLAN_LINKS_GRAPH, Mapper, NamedGraphs, new_dataset, union_graph
 from .models import Corpus, DocumentKind, Finding, MeasureFacts, Severity
 from .namespaces import GBA
 from .parallel import Background, default_jobs
@@ -79,12 +79,15 @@ class Built:
     timings: dict[str, float]
     plan_links: list[PlanLinkFact] = field(default_factory=list)
     plan_candidates: list[PlanLinkFact] = field(default_factory=list)
+    union: Graph | None = field(default=None, repr=False)
 
-    @cached_property
+    @property
     def graph(self) -> Graph:
         """The union of the named graphs as an rdflib graph (built on first use: what pySHACL reads)."""
-        with gc_paused():
-            return union_graph(self.dataset)
+        if self.union is None:
+            with gc_paused():
+                self.union = union_graph(self.dataset)
+        return self.union
 
 
 def _noop(stage: str, step: int, total: int) -> None:
@@ -114,18 +117,61 @@ def build_graph(
     vocab: Vocabulary | None = None,
     progress: Progress = _noop,
     curation_file: Path | None = None,
+    jobs: int = 1,
 ) -> Built:
     """Read, extract, link and map a corpus into a dataset (no validation, nothing written).
+
+    With ``jobs`` ≥ 2 the work plan is linked in a forked process while the documents are mapped.
 
     Raises:
         ReadError: the corpus, its manifest or the curation file cannot be read.
     """
     with gc_paused():
-        return _build_graph(corpus_dir, vocab, progress, curation_file)
+        return _build_graph(corpus_dir, vocab, progress, curation_file, jobs)
+
+
+@dataclass(frozen=True)
+class Linked:
+    """What the link stage gives: the links kept, every candidate, curation findings and its time."""
+
+    links: list[PlanLinkFact]
+    candidates: list[PlanLinkFact]
+    findings: list[Finding]
+    seconds: float
+
+
+def link_plan(
+    corpus: Corpus, facts: list[MeasureFacts], vocab: Vocabulary, curation_file: Path | None = None
+) -> Linked:
+    """Link work-plan items to the measures that carry them out, curated decisions applied.
+
+    Raises:
+        ReadError: the curation file cannot be read.
+    """
+    t = time.perf_counter()
+    measures, items = plan_inputs(corpus, facts, vocab)
+    if not (items and measures):
+        return Linked([], [], [], time.perf_counter() - t)
+    candidates = PlanLinker(measures, vocab, items).candidates(items)
+    curation = load_curation(curation_file)
+    known = {m.key for m in measures}
+    numbers = {i.number for i in items}
+    findings = [
+        Finding(
+            "curation-unknown",
+            f"curated {decision} of item {item} → {measure} names an item or measure that is not in the corpus",
+            Severity.WARNING,
+            str(curation_file or CURATION_FILE),
+        )
+        for (item, measure), (decision, _) in sorted(curation.decisions.items())
+        if measure not in known or item not in numbers
+    ]
+    links = [lk for lk in apply_curation(candidates, curation) if lk.measure in known]
+    return Linked(links, candidates, findings, time.perf_counter() - t)
 
 
 def _build_graph(
-    corpus_dir: str | Path, vocab: Vocabulary | None, progress: Progress, curation_file: Path | None
+    corpus_dir: str | Path, vocab: Vocabulary | None, progress: Progress, curation_file: Path | None, jobs: int
 ) -> Built:
     timings: dict[str, float] = {}
     vocab = vocab or load_vocabulary()
@@ -143,45 +189,34 @@ def _build_graph(
         facts_by_doc.append(facts)
         findings.extend(extra)
     timings["extract"] = time.perf_counter() - t
-
     all_facts = [f for fs in facts_by_doc for f in fs]
 
     progress("link", 3, len(STAGES))
+    with Background(partial(link_plan, corpus, all_facts, vocab, curation_file), parallel=jobs > 1) as linking:
+        if jobs > 1:
+            progress("map", 4, len(STAGES))
+        t = time.perf_counter()
+        ds = new_dataset(vocab)
+        mapper = Mapper(ds, vocab)
+        for d, facts in zip(corpus.documents, facts_by_doc, strict=True):
+            if d.document.meta.kind is not None:
+                mapper.add_document(d, facts)
+        # While the linker works in its own process, build the rdflib union pySHACL will read.
+        union = union_graph(ds) if jobs > 1 else None
+        mapped = time.perf_counter() - t
+        linked = linking.result()  # in this process (jobs 1), linking runs here, after the documents
+    if jobs <= 1:
+        progress("map", 4, len(STAGES))
+    timings["link"] = linked.seconds
+    findings.extend(linked.findings)
     t = time.perf_counter()
-    measures, items = plan_inputs(corpus, all_facts, vocab)
-    candidates: list[PlanLinkFact] = []
-    links: list[PlanLinkFact] = []
-    if items and measures:
-        candidates = PlanLinker(measures, vocab, items).candidates(items)
-        curation = load_curation(curation_file)
-        known = {m.key for m in measures}
-        numbers = {i.number for i in items}
-        for (item, measure), (decision, _) in sorted(curation.decisions.items()):
-            if measure not in known or item not in numbers:
-                findings.append(
-                    Finding(
-                        "curation-unknown",
-                        f"curated {decision} of item {item} → {measure} names "
-                        "an item or measure that is not in the corpus",
-                        Severity.WARNING,
-                        str(curation_file or CURATION_FILE),
-                    )
-                )
-        links = [lk for lk in apply_curation(candidates, curation) if lk.measure in known]
-    timings["link"] = time.perf_counter() - t
-
-    progress("map", 4, len(STAGES))
-    t = time.perf_counter()
-    ds = new_dataset(vocab)
-    mapper = Mapper(ds, vocab)
-    for d, facts in zip(corpus.documents, facts_by_doc, strict=True):
-        if d.document.meta.kind is not None:
-            mapper.add_document(d, facts)
     plan_doc = next((d.document for d in corpus.documents if d.plan_items), None)
     if plan_doc is not None:
-        mapper.add_plan_links(plan_doc, links)
-    timings["map"] = time.perf_counter() - t
-    return Built(corpus, all_facts, ds, tuple(findings), timings, links, candidates)
+        mapper.add_plan_links(plan_doc, linked.links)
+        if union is not None:
+            union.addN((s, p, o, union) for s, p, o in ds.graphs.get(PLAN_LINKS_GRAPH, ()))
+    timings["map"] = mapped + time.perf_counter() - t
+    return Built(corpus, all_facts, ds, tuple(findings), timings, linked.links, linked.candidates, union)
 
 
 LINK_CLASSES = (
@@ -258,7 +293,7 @@ def _build(corpus_dir: str | Path, out: Path, progress: Progress, shapes_dir: Pa
     wall = time.perf_counter()
     wall_clock = time.time()
     shapes = load_shapes(shapes_dir)
-    built = build_graph(corpus_dir, progress=progress)
+    built = build_graph(corpus_dir, progress=progress, jobs=jobs)
     timings = dict(built.timings)
     prepare_output(out)
 
