@@ -58,20 +58,33 @@ def nt(term: Node) -> str:
     return str(convert_to_ox(term))
 
 
-def _lines(triples: Iterable[Triple], end: str = " .\n") -> list[str]:
-    """Distinct N-Triples (or N-Quads, with ``end`` naming the graph) lines in code-point order: the
-    canonical order of the statements."""
-    return sorted({f"{nt(s)} {nt(p)} {nt(o)}{end}" for s, p, o in triples})
+def _statements(triples: Iterable[Triple]) -> list[str]:
+    """Distinct statements as N-Triples text without the final " .", in code-point order: the
+    canonical order."""
+    return sorted({f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in triples})
+
+
+def _graph_statements(ds: NamedGraphs) -> dict[Node, list[str]]:
+    """Each named graph's sorted statements, remembered until the graphs grow: N-Quads, N-Triples,
+    TriG, Turtle and JSON-LD are all written from them, and each term is written once."""
+    cached = _STATEMENTS.get(ds)
+    if cached is None or cached[0] != len(ds):
+        cached = (len(ds), {g: _statements(ds.graphs[g]) for g in sorted(ds.graphs, key=str)})
+        _STATEMENTS[ds] = cached
+    return cached[1]
+
+
+_STATEMENTS: weakref.WeakKeyDictionary[NamedGraphs, tuple[int, dict[Node, list[str]]]] = weakref.WeakKeyDictionary()
 
 
 def canonical_ntriples(data: Graph | NamedGraphs | Iterable[Triple]) -> str:
-    """The distinct triples (of the union, for named graphs) as sorted N-Triples; for named graphs the
-    text is remembered until they grow, as Turtle and JSON-LD are written from it."""
+    """The distinct triples (of the union, for named graphs) as sorted N-Triples."""
     if not isinstance(data, NamedGraphs):
-        return "".join(_lines(data))
+        return "".join(f"{line} .\n" for line in _statements(data))
     cached = _UNION_TEXT.get(data)
     if cached is None or cached[0] != len(data):
-        cached = (len(data), "".join(_lines(data.union())))
+        lines = sorted(set().union(*_graph_statements(data).values()))
+        cached = (len(data), "".join(f"{line} .\n" for line in lines))
         _UNION_TEXT[data] = cached
     return cached[1]
 
@@ -81,7 +94,7 @@ _UNION_TEXT: weakref.WeakKeyDictionary[NamedGraphs, tuple[int, str]] = weakref.W
 
 def canonical_nquads(ds: NamedGraphs) -> str:
     """The quads as N-Quads, ordered by graph IRI and then by statement."""
-    return "".join("".join(_lines(ds.graphs[g], f" {nt(g)} .\n")) for g in sorted(ds.graphs, key=str))
+    return "".join("".join(f"{line} {nt(g)} .\n" for line in lines) for g, lines in _graph_statements(ds).items())
 
 
 def sorted_triples(data: Graph | NamedGraphs | Iterable[Triple]) -> list[Triple]:
