@@ -254,7 +254,7 @@ class Extractor:
                         parties=(),
                         recognizer=None,
                         recognized=None,
-                        subject=_subject(loc.text, s0, m.start(), self.vocab) or None,
+                        subject=_thing(m) or _subject(loc.text, s0, m.start(), self.vocab) or None,
                         agencies=tuple(sorted({a.key for a in agencies if ev.start <= a.evidence.start < ev.end})),
                         instruments=tuple(
                             sorted({i.key for i in instruments if ev.start <= i.evidence.start < ev.end})
@@ -359,7 +359,17 @@ _SUBJECT_TRIM = re.compile(
     r"能够|可以|联合|为|基于|印发|提供|与|和|及|的|对|将|以)+"
     r"|(?:实现|构建|建立|涵盖|提供|基于|实施|推行|探索|的|和|及|与|等)+$"
 )
+_SUBJECT_VERB = re.compile(r"与其|提供|实施|推动|推进|开展|建立|实现|探索|促进")
 _DATE_TEXT = re.compile(r"\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?")
+
+
+def _thing(match: re.Match[str]) -> str:
+    """The thing recognised where the cue pattern marks it with a named group ``thing`` (认可146项境外职业
+    资格证书: 境外职业资格证书); too short a group (证书 alone) names nothing."""
+    if "thing" not in match.re.groupindex:
+        return ""
+    thing = re.sub(r"[“”\"'《》\s]", "", match.group("thing") or "")
+    return thing if len(thing) >= 4 else ""
 
 
 def _subject(text: str, sentence_start: int, cue_start: int, vocab: Vocabulary) -> str:
@@ -372,6 +382,12 @@ def _subject(text: str, sentence_start: int, cue_start: int, vocab: Vocabulary) 
     phrase = _DATE_TEXT.sub("", phrase)
     phrase = re.sub(r"[“”\"'《》\s]", "", phrase)
     phrase = re.sub(r"(?:三地|两地|双方|各方)", "", phrase)
+    # The thing is the object of the clause's last verb or preposition (提供与其医疗人员资格 → 医疗人员资格).
+    last = None
+    for last in _SUBJECT_VERB.finditer(phrase):
+        pass
+    if last is not None and len(phrase) - last.end() >= 2:
+        phrase = phrase[last.end() :]
     prev = None
     while prev != phrase:
         prev = phrase

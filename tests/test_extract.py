@@ -85,6 +85,14 @@ def test_mutual_recognition_link_with_parties_and_subject(facts):
     assert links[0].evidence.text == "粤港产品碳标签实现互认"
 
 
+def test_the_thing_recognised_is_the_object_of_the_recognition(facts):
+    def recognised(case: str) -> str | None:
+        return next(lk.subject for lk in facts[case].links if lk.link_class.endswith("MutualRecognition"))
+
+    assert recognised("b3-09") == "境外职业资格证书"  # 认可146项境外职业资格证书: the pattern's thing group
+    assert recognised("b2-12") == "医疗人员资格"  # …提供与其澳门医疗人员资格认可证书相符: after the last verb
+
+
 def test_one_way_recognition_has_a_recognizer(facts):
     link = next(lk for lk in facts["b2-01"].links if lk.link_class.endswith("MutualRecognition"))
     assert link.recognizer == J("guangdong")
