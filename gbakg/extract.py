@@ -383,11 +383,9 @@ def _subject(text: str, sentence_start: int, cue_start: int, vocab: Vocabulary) 
     phrase = re.sub(r"[“”\"'《》\s]", "", phrase)
     phrase = re.sub(r"(?:三地|两地|双方|各方)", "", phrase)
     # The thing is the object of the clause's last verb or preposition (提供与其医疗人员资格 → 医疗人员资格).
-    last = None
-    for last in _SUBJECT_VERB.finditer(phrase):
-        pass
-    if last is not None and len(phrase) - last.end() >= 2:
-        phrase = phrase[last.end() :]
+    ends = [m.end() for m in _SUBJECT_VERB.finditer(phrase)]
+    if ends and len(phrase) - ends[-1] >= 2:
+        phrase = phrase[ends[-1] :]
     prev = None
     while prev != phrase:
         prev = phrase
