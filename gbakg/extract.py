@@ -354,12 +354,6 @@ def _first_sentence(loc: Located) -> Field:
     return loc.field(s, min(e, s + 80))
 
 
-_SUBJECT_TRIM = re.compile(
-    r"^(?:[一二三四五六七八九十]+是|实现|推动|推进|开展|建立|探索|实施|创新|促进|完成|大力|积极|加快|加速|共同|全面|通过|"
-    r"能够|可以|联合|为|基于|印发|提供|与|和|及|的|对|将|以)+"
-    r"|(?:实现|构建|建立|涵盖|提供|基于|实施|推行|探索|的|和|及|与|等)+$"
-)
-_SUBJECT_VERB = re.compile(r"与其|提供|实施|推动|推进|开展|建立|实现|探索|促进")
 _DATE_TEXT = re.compile(r"\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?")
 
 
@@ -383,13 +377,13 @@ def _subject(text: str, sentence_start: int, cue_start: int, vocab: Vocabulary) 
     phrase = re.sub(r"[“”\"'《》\s]", "", phrase)
     phrase = re.sub(r"(?:三地|两地|双方|各方)", "", phrase)
     # The thing is the object of the clause's last verb or preposition (提供与其医疗人员资格 → 医疗人员资格).
-    ends = [m.end() for m in _SUBJECT_VERB.finditer(phrase)]
+    ends = [m.end() for m in vocab.subject_verbs.finditer(phrase)]
     if ends and len(phrase) - ends[-1] >= 2:
         phrase = phrase[ends[-1] :]
     prev = None
     while prev != phrase:
         prev = phrase
-        phrase = _SUBJECT_TRIM.sub("", phrase)
+        phrase = vocab.subject_tail.sub("", vocab.subject_lead.sub("", phrase))
     return phrase if 2 <= len(phrase) <= 30 else ""
 
 

@@ -83,6 +83,12 @@ def _literals(g: Graph, s: Node, p: URIRef) -> tuple[str, ...]:
     return tuple(sorted(str(o) for o in g.objects(s, p) if isinstance(o, Literal)))
 
 
+def _words(g: Graph, concept: URIRef) -> str:
+    """A regular-expression alternation of a concept's cues (escaped, longest first) and cue patterns."""
+    cues = sorted(set(_literals(g, concept, GBA.cue)), key=lambda c: (-len(c), c))
+    return "|".join([*_literals(g, concept, GBA.cuePattern), *(re.escape(c) for c in cues)])
+
+
 def _label(g: Graph, s: Node, lang: str = "zh-Hans") -> str:
     for p in (SKOS.prefLabel,):
         for o in g.objects(s, p):
@@ -179,6 +185,12 @@ class Vocabulary:
             for cue in _literals(g, s, GBA.suffixCue)
         }
         self.org_stops = tuple(c for s in self._scheme_members(ID["org-form"]) for c in _literals(g, s, GBA.stopCue))
+        words = {
+            part: _words(g, ID[f"subject-word/{part}"]) for part in ("verb", "lead", "tail")
+        }  # framing words of a link's subject
+        self.subject_verbs = re.compile(words["verb"] or r"(?!x)x")
+        self.subject_lead = re.compile(rf"^(?:{words['lead']})+" if words["lead"] else r"(?!x)x")
+        self.subject_tail = re.compile(rf"(?:{words['tail']})+$" if words["tail"] else r"(?!x)x")
         places: dict[str, str] = {}
         for jurisdiction in self.jurisdictions:
             place = URIRef(jurisdiction)
