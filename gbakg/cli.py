@@ -122,11 +122,14 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from . import report
+    from .parallel import default_jobs
+    from .pipeline import gc_paused
     from .validate import load_graph_file, load_shapes, validate
 
-    graph = load_graph_file(Path(args.graph))
-    shapes = load_shapes(Path(args.shapes) if args.shapes else None)
-    rep = validate(graph, shapes)
+    with gc_paused():
+        graph = load_graph_file(Path(args.graph))
+        shapes = load_shapes(Path(args.shapes) if args.shapes else None)
+        rep = validate(graph, shapes, jobs=args.jobs or default_jobs())
     if args.format == "md":
         text = report.to_markdown(rep, extra=[("graph", args.graph)])
     elif args.format == "html":
@@ -391,6 +394,13 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--shapes", help="folder of SHACL shapes (default: the project's shapes/)")
     v.add_argument("--format", choices=("md", "html", "ttl"), default="md", help="report format (default: md)")
     v.add_argument("--out", help="write the report to this file instead of standard output")
+    v.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        choices=(1, 2),
+        help="processes sharing the shapes (default: 2 on a machine with two cores)",
+    )
     v.set_defaults(func=cmd_validate)
 
     a = sub.add_parser(

@@ -50,6 +50,14 @@ def test_validate_command(build_result, tmp_path, capsys):
     assert (tmp_path / "r.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 
 
+def test_validate_gives_the_same_report_in_one_process_or_two(build_result, tmp_path, capsys):
+    graph = str(build_result.files["graph.ttl"])
+    for jobs in ("1", "2"):
+        main(["validate", graph, "--jobs", jobs, "--format", "ttl", "--out", str(tmp_path / f"r{jobs}.ttl")])
+    assert (tmp_path / "r1.ttl").read_bytes() == (tmp_path / "r2.ttl").read_bytes()
+    assert b"sh:ValidationReport" in (tmp_path / "r1.ttl").read_bytes()
+
+
 def test_validate_missing_graph_exits_2(tmp_path, capsys):
     assert main(["validate", str(tmp_path / "g.ttl")]) == 2
     assert "graph file not found" in capsys.readouterr().err
