@@ -120,6 +120,16 @@ def cmd_build(args: argparse.Namespace) -> int:
 # --- validate -------------------------------------------------------------------------------------
 
 
+def _jobs_option(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        choices=(1, 2),
+        help=f"processes: {what} (default: 2 on a machine with two cores)",
+    )
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from . import report
     from .parallel import default_jobs
@@ -372,13 +382,7 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--corpus", default=DEFAULT_CORPUS, help=f"corpus folder (default: {DEFAULT_CORPUS})")
     b.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default: {DEFAULT_OUT})")
     b.add_argument("--shapes", help="folder of SHACL shapes (default: the project's shapes/)")
-    b.add_argument(
-        "-j",
-        "--jobs",
-        type=int,
-        choices=(1, 2),
-        help="processes: 2 writes the graph files while validating (default: 2 on a machine with two cores)",
-    )
+    _jobs_option(b, "2 links, writes the graph files and validates side by side")
     b.add_argument("-q", "--quiet", action="store_true", help="no progress display")
     b.set_defaults(func=cmd_build)
 
@@ -394,13 +398,7 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--shapes", help="folder of SHACL shapes (default: the project's shapes/)")
     v.add_argument("--format", choices=("md", "html", "ttl"), default="md", help="report format (default: md)")
     v.add_argument("--out", help="write the report to this file instead of standard output")
-    v.add_argument(
-        "-j",
-        "--jobs",
-        type=int,
-        choices=(1, 2),
-        help="processes sharing the shapes (default: 2 on a machine with two cores)",
-    )
+    _jobs_option(v, "2 share the shapes")
     v.set_defaults(func=cmd_validate)
 
     a = sub.add_parser(
