@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import RDF, Graph
 from rdflib.namespace import ORG, PROV
 
@@ -33,8 +34,8 @@ from .models import Corpus, DocumentKind, Finding, MeasureFacts, Severity
 from .namespaces import GBA
 from .parallel import Background, default_jobs
 from .read import read_corpus
-from .serialize import serialize
-from .validate import ValidationReport, load_shapes, validate
+from .serialize import load_store, serialize
+from .validate import ENGINES, ValidationReport, load_shapes, validate
 from .vocab import Vocabulary, load_vocabulary
 
 Progress = Callable[[str, int, int], None]
@@ -62,6 +63,7 @@ class BuildResult:
     report: ValidationReport
     files: dict[str, Path] = field(default_factory=dict)
     wall_s: float = 0.0
+    engine: str = "pyshacl"
 
     @property
     def exit_code(self) -> int:
@@ -80,6 +82,17 @@ class Built:
     plan_links: list[PlanLinkFact] = field(default_factory=list)
     plan_candidates: list[PlanLinkFact] = field(default_factory=list)
     union: Graph | None = field(default=None, repr=False)
+    engine: str = "pyshacl"
+    store: ox.Store | None = field(default=None, repr=False)
+
+    @property
+    def validation_input(self) -> Graph | ox.Store:
+        """What the chosen validator reads: the rdflib union for pySHACL, a store for Oxigraph."""
+        if self.engine == "oxigraph":
+            if self.store is None:
+                self.store = load_store(self.dataset)
+            return self.store
+        return self.graph
 
     @property
     def graph(self) -> Graph:
@@ -118,16 +131,34 @@ def build_graph(
     progress: Progress = _noop,
     curation_file: Path | None = None,
     jobs: int = 1,
+    engine: str = "pyshacl",
 ) -> Built:
     """Read, extract, link and map a corpus into a dataset (no validation, nothing written).
 
-    With ``jobs`` ≥ 2 the work plan is linked in a forked process while the documents are mapped.
+    With ``jobs`` ≥ 2 the work plan is linked in a forked process while the documents are mapped and
+    the input of the validation ``engine`` is prepared (see :func:`choose_engine`).
 
     Raises:
         ReadError: the corpus, its manifest or the curation file cannot be read.
+        ValueError: an unknown engine.
     """
+    if engine not in ENGINE_CHOICES:
+        raise ValueError(f"unknown validation engine {engine!r} (one of {', '.join(ENGINE_CHOICES)})")
     with gc_paused():
-        return _build_graph(corpus_dir, vocab, progress, curation_file, jobs)
+        return _build_graph(corpus_dir, vocab, progress, curation_file, jobs, engine)
+
+
+ENGINE_CHOICES = ("auto", *ENGINES)
+PYSHACL_MAX_TRIPLES = 200_000  # pySHACL takes about 10 s here (benchmarks/bench_scale.py); Oxigraph 1 s
+
+
+def choose_engine(engine: str, triples: int) -> str:
+    """The validation engine for a graph: as asked, or for ``"auto"`` pySHACL, the reference, up to
+    :data:`PYSHACL_MAX_TRIPLES` triples (four times the corpus) and the shapes compiled into Oxigraph
+    above, where pySHACL would take minutes. Both give the same results."""
+    if engine != "auto":
+        return engine
+    return "pyshacl" if triples <= PYSHACL_MAX_TRIPLES else "oxigraph"
 
 
 @dataclass(frozen=True)
@@ -171,7 +202,12 @@ def link_plan(
 
 
 def _build_graph(
-    corpus_dir: str | Path, vocab: Vocabulary | None, progress: Progress, curation_file: Path | None, jobs: int
+    corpus_dir: str | Path,
+    vocab: Vocabulary | None,
+    progress: Progress,
+    curation_file: Path | None,
+    jobs: int,
+    engine: str,
 ) -> Built:
     timings: dict[str, float] = {}
     vocab = vocab or load_vocabulary()
@@ -201,8 +237,10 @@ def _build_graph(
         for d, facts in zip(corpus.documents, facts_by_doc, strict=True):
             if d.document.meta.kind is not None:
                 mapper.add_document(d, facts)
-        # While the linker works in its own process, build the rdflib union pySHACL will read.
-        union = union_graph(ds) if jobs > 1 else None
+        # While the linker works in its own process, prepare what the validator will read.
+        engine = choose_engine(engine, len(ds))
+        union = union_graph(ds) if jobs > 1 and engine == "pyshacl" else None
+        store = load_store(ds) if jobs > 1 and engine == "oxigraph" else None
         mapped = time.perf_counter() - t
         linked = linking.result()  # in this process (jobs 1), linking runs here, after the documents
     if jobs <= 1:
@@ -215,8 +253,10 @@ def _build_graph(
         mapper.add_plan_links(plan_doc, linked.links)
         if union is not None:
             union.addN((s, p, o, union) for s, p, o in ds.graphs.get(PLAN_LINKS_GRAPH, ()))
+        if store is not None and PLAN_LINKS_GRAPH in ds.graphs:
+            load_store(ds, store, [PLAN_LINKS_GRAPH])
     timings["map"] = mapped + time.perf_counter() - t
-    return Built(corpus, all_facts, ds, tuple(findings), timings, linked.links, linked.candidates, union)
+    return Built(corpus, all_facts, ds, tuple(findings), timings, linked.links, linked.candidates, union, engine, store)
 
 
 LINK_CLASSES = (
@@ -267,11 +307,13 @@ def build(
     progress: Progress = _noop,
     shapes_dir: Path | None = None,
     jobs: int | None = None,
+    engine: str = "auto",
 ) -> BuildResult:
     """Build, validate and write the graph of a corpus.
 
     With ``jobs`` ≥ 2 (the default where there are two cores) the graph files are written by a forked
-    process while this one validates; the outputs are the same either way.
+    process while this one validates; the outputs are the same either way. ``engine`` chooses the
+    validator (:func:`choose_engine`).
 
     Raises:
         ReadError: the corpus folder or manifest cannot be read.
@@ -279,7 +321,8 @@ def build(
         OutputError: the outputs cannot be written.
     """
     with gc_paused():
-        return _build(corpus_dir, Path(out_dir), progress, shapes_dir, default_jobs() if jobs is None else jobs)
+        jobs = default_jobs() if jobs is None else jobs
+        return _build(corpus_dir, Path(out_dir), progress, shapes_dir, jobs, engine)
 
 
 def _stage_graph_files(dataset: NamedGraphs, out: Path) -> tuple[list[tuple[str, Path]], float]:
@@ -289,11 +332,13 @@ def _stage_graph_files(dataset: NamedGraphs, out: Path) -> tuple[list[tuple[str,
     return staged, time.perf_counter() - t
 
 
-def _build(corpus_dir: str | Path, out: Path, progress: Progress, shapes_dir: Path | None, jobs: int) -> BuildResult:
+def _build(
+    corpus_dir: str | Path, out: Path, progress: Progress, shapes_dir: Path | None, jobs: int, engine: str
+) -> BuildResult:
     wall = time.perf_counter()
     wall_clock = time.time()
     shapes = load_shapes(shapes_dir)
-    built = build_graph(corpus_dir, progress=progress, jobs=jobs)
+    built = build_graph(corpus_dir, progress=progress, jobs=jobs, engine=engine)
     timings = dict(built.timings)
     prepare_output(out)
 
@@ -302,7 +347,7 @@ def _build(corpus_dir: str | Path, out: Path, progress: Progress, shapes_dir: Pa
     try:
         with Background(partial(_stage_graph_files, built.dataset, out), parallel=jobs > 1) as graph_files:
             t = time.perf_counter()
-            rep = validate(built.graph, shapes, built.findings, jobs=jobs)
+            rep = validate(built.validation_input, shapes, built.findings, jobs=jobs, engine=built.engine)
             timings["validate"] = time.perf_counter() - t
 
             progress("serialise", 6, len(STAGES))
@@ -329,7 +374,7 @@ def _build(corpus_dir: str | Path, out: Path, progress: Progress, shapes_dir: Pa
     commit(staged)
     files = {final.name: final for _, final in staged}
     files = {name: files[name] for name in OUTPUTS}
-    return BuildResult(out, counts, timings, peak, rep, files, time.perf_counter() - wall)
+    return BuildResult(out, counts, timings, peak, rep, files, time.perf_counter() - wall, built.engine)
 
 
 def _report_files(
@@ -363,6 +408,7 @@ def _summary(
         "timings_s": {k: round(v, 3) for k, v in timings.items()},
         "wall_s": round(wall, 3),
         "jobs": jobs,
+        "validator": built.engine,
         "peak_memory_mb": round(peak, 1),
         "documents": [
             d.document.path.name

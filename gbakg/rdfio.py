@@ -137,3 +137,53 @@ def syntax_message(e: SyntaxError) -> str:
     msg = e.msg or str(e)
     head, sep, rest = msg.partition(": ")
     return rest if sep and head.startswith("Parser error") else msg
+
+
+class StoreView:
+    """The read-only part of rdflib's ``Graph`` API that reports use (``objects``, ``subjects``,
+    ``value``, ``in``), over the union of the graphs of a pyoxigraph store, in rdflib terms."""
+
+    def __init__(self, store: ox.Store):
+        self.store = store
+
+    def _quads(self, s: Node | None, p: Node | None, o: Node | None) -> Iterator[ox.Quad]:
+        return self.store.quads_for_pattern(
+            to_ox(s) if s is not None else None,  # type: ignore[arg-type]
+            to_ox(p) if p is not None else None,  # type: ignore[arg-type]
+            to_ox(o) if o is not None else None,
+            None,
+        )
+
+    def objects(self, subject: Node | None = None, predicate: Node | None = None) -> Iterator[Node]:
+        seen = set()
+        for q in self._quads(subject, predicate, None):
+            if q.object not in seen:
+                seen.add(q.object)
+                yield from_ox(q.object)  # type: ignore[arg-type]
+
+    def subjects(self, predicate: Node | None = None, object: Node | None = None) -> Iterator[Node]:  # noqa: A002
+        seen = set()
+        for q in self._quads(None, predicate, object):
+            if q.subject not in seen:
+                seen.add(q.subject)
+                yield from_ox(q.subject)  # type: ignore[arg-type]
+
+    def value(self, subject: Node, predicate: Node) -> Node | None:
+        return next(self.objects(subject, predicate), None)
+
+    def __contains__(self, triple: Triple) -> bool:
+        return next(iter(self._quads(*triple)), None) is not None
+
+    def graph(self) -> Graph:
+        """The union of the store's graphs as an rdflib graph."""
+        g = Graph()
+        made: dict[object, Node] = {}
+
+        def term(t: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
+            node = made.get(t)
+            if node is None:
+                node = made[t] = from_ox(t)
+            return node
+
+        g.addN((term(q.subject), term(q.predicate), term(q.object), g) for q in self.store)
+        return g

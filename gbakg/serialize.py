@@ -65,16 +65,20 @@ def _statements(triples: Iterable[Triple]) -> list[str]:
 
 
 def _graph_statements(ds: NamedGraphs) -> dict[Node, list[str]]:
-    """Each named graph's sorted statements, remembered until the graphs grow: N-Quads, N-Triples,
-    TriG, Turtle and JSON-LD are all written from them, and each term is written once."""
-    cached = _STATEMENTS.get(ds)
-    if cached is None or cached[0] != len(ds):
-        cached = (len(ds), {g: _statements(ds.graphs[g]) for g in sorted(ds.graphs, key=str)})
-        _STATEMENTS[ds] = cached
-    return cached[1]
+    """Each named graph's sorted statements, each remembered until its graph grows: N-Quads, N-Triples,
+    TriG, Turtle, JSON-LD and the validation store are all made from them, and each term is written
+    once."""
+    cached = _STATEMENTS.setdefault(ds, {})
+    out: dict[Node, list[str]] = {}
+    for g in sorted(ds.graphs, key=str):
+        size = len(ds.graphs[g])
+        if g not in cached or cached[g][0] != size:
+            cached[g] = (size, _statements(ds.graphs[g]))
+        out[g] = cached[g][1]
+    return out
 
 
-_STATEMENTS: weakref.WeakKeyDictionary[NamedGraphs, tuple[int, dict[Node, list[str]]]] = weakref.WeakKeyDictionary()
+_STATEMENTS: weakref.WeakKeyDictionary[NamedGraphs, dict[Node, tuple[int, list[str]]]] = weakref.WeakKeyDictionary()
 
 
 def canonical_ntriples(data: Graph | NamedGraphs | Iterable[Triple]) -> str:
@@ -92,9 +96,25 @@ def canonical_ntriples(data: Graph | NamedGraphs | Iterable[Triple]) -> str:
 _UNION_TEXT: weakref.WeakKeyDictionary[NamedGraphs, tuple[int, str]] = weakref.WeakKeyDictionary()
 
 
-def canonical_nquads(ds: NamedGraphs) -> str:
-    """The quads as N-Quads, ordered by graph IRI and then by statement."""
-    return "".join("".join(f"{line} {nt(g)} .\n" for line in lines) for g, lines in _graph_statements(ds).items())
+def canonical_nquads(ds: NamedGraphs, graphs: Iterable[Node] | None = None) -> str:
+    """The quads (of the graphs named, or of all) as N-Quads, ordered by graph IRI and then by statement."""
+    wanted = set(graphs) if graphs is not None else None
+    return "".join(
+        "".join(f"{line} {nt(g)} .\n" for line in lines)
+        for g, lines in _graph_statements(ds).items()
+        if wanted is None or g in wanted
+    )
+
+
+def load_store(ds: NamedGraphs, store: ox.Store | None = None, graphs: Iterable[Node] | None = None) -> ox.Store:
+    """The named graphs (those named, or all) loaded into a pyoxigraph store, a new one unless given.
+
+    Oxigraph's store keeps literals of derived XSD types as their primitive type ("5"^^xsd:int is
+    read back as "5"^^xsd:integer); the files are written from the dataset, never from the store.
+    """
+    store = store if store is not None else ox.Store()
+    store.bulk_load(canonical_nquads(ds, graphs).encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+    return store
 
 
 def sorted_triples(data: Graph | NamedGraphs | Iterable[Triple]) -> list[Triple]:

@@ -58,6 +58,14 @@ def test_validate_gives_the_same_report_in_one_process_or_two(build_result, tmp_
     assert b"sh:ValidationReport" in (tmp_path / "r1.ttl").read_bytes()
 
 
+def test_validate_gives_the_same_report_with_either_engine(build_result, tmp_path, capsys):
+    graph = str(build_result.files["graph.ttl"])
+    for engine in ("pyshacl", "oxigraph"):
+        out = str(tmp_path / f"{engine}.ttl")
+        assert main(["validate", graph, "--engine", engine, "--format", "ttl", "--out", out]) == build_result.exit_code
+    assert (tmp_path / "pyshacl.ttl").read_bytes() == (tmp_path / "oxigraph.ttl").read_bytes()
+
+
 def test_validate_missing_graph_exits_2(tmp_path, capsys):
     assert main(["validate", str(tmp_path / "g.ttl")]) == 2
     assert "graph file not found" in capsys.readouterr().err

@@ -69,6 +69,27 @@ def test_one_process_and_two_give_the_same_files(build_result, corpus_dir, tmp_p
     assert summary["jobs"] == 1 and summary["wall_s"] > 0
 
 
+def test_both_validators_give_the_same_files(build_result, corpus_dir, tmp_path):
+    from gbakg.pipeline import build
+
+    assert build_result.engine == "pyshacl"  # auto: the corpus is small enough for the reference
+    compiled = build(corpus_dir, tmp_path, engine="oxigraph")
+    assert compiled.engine == "oxigraph"
+    for name in OUTPUTS:
+        if name != "summary.json":
+            assert (tmp_path / name).read_bytes() == build_result.files[name].read_bytes(), name
+    summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
+    assert summary["validator"] == "oxigraph"
+
+
+def test_auto_chooses_the_validator_by_size():
+    from gbakg.pipeline import PYSHACL_MAX_TRIPLES, choose_engine
+
+    assert choose_engine("auto", PYSHACL_MAX_TRIPLES) == "pyshacl"
+    assert choose_engine("auto", PYSHACL_MAX_TRIPLES + 1) == "oxigraph"
+    assert choose_engine("pyshacl", 10**9) == "pyshacl"
+
+
 def test_outputs_are_ordinary_readable_files(build_result):
     umask = os.umask(0)
     os.umask(umask)

@@ -1,0 +1,191 @@
+"""The shapes compiled to SPARQL inside Oxigraph give pySHACL's results."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from rdflib import Graph, Namespace
+
+from gbakg.errors import ShapesError
+from gbakg.shacl import compile_shapes
+from gbakg.validate import ValidationReport, graph_store, load_graph_file, load_graph_store, load_shapes, validate
+
+DATA = Path(__file__).parent / "data"
+EX = Namespace("http://example.org/")
+
+
+def keys(report: ValidationReport, messages: bool = True) -> Counter[tuple]:
+    """Each result as what identifies it: severity, shape, focus, path, value, component (and message)."""
+    return Counter(
+        (r.severity, r.shape, r.focus, r.path, r.value_n3, r.component) + ((r.message,) if messages else ())
+        for r in report.results
+    )
+
+
+@pytest.fixture(scope="module")
+def components() -> tuple[Graph, Graph]:
+    return load_shapes(DATA / "shacl" / "shapes"), load_graph_file(DATA / "shacl" / "data.ttl")
+
+
+def test_every_component_gives_pyshacls_results(components):
+    shapes, data = components
+    reference = validate(data, shapes, engine="pyshacl")
+    compiled = validate(data, shapes, engine="oxigraph")
+    assert keys(compiled, messages=False) == keys(reference, messages=False)
+    assert compiled.conforms is reference.conforms is False
+
+
+def test_the_component_examples_break_each_constraint(components):
+    shapes, data = components
+    report = validate(data, shapes, engine="oxigraph")
+    broken = {(r.focus.rsplit("/", 1)[-1], r.component.rsplit("#", 1)[-1]) for r in report.results}
+    for component in (
+        "MinCount",
+        "MaxCount",
+        "Datatype",
+        "MinLength",
+        "MaxLength",
+        "Pattern",
+        "LanguageIn",
+        "UniqueLang",
+        "MinInclusive",
+        "MaxExclusive",
+        "MinExclusive",
+        "MaxInclusive",
+        "In",
+        "NodeKind",
+        "Class",
+        "HasValue",
+        "LessThan",
+        "LessThanOrEquals",
+        "Equals",
+        "Disjoint",
+        "Or",
+        "Node",
+        "Not",
+        "And",
+    ):
+        assert ("bad", component + "ConstraintComponent") in broken, component
+    assert not any(focus == "good" for focus, _ in broken)
+    assert ("nowhere", "MinCountConstraintComponent") in broken  # sh:targetNode
+    assert ("bad", "ClassConstraintComponent") in broken  # sh:targetSubjectsOf
+    assert ("elsewhere", "InConstraintComponent") in broken  # sh:targetObjectsOf
+
+
+def test_messages_stated_by_a_shape_are_kept_and_others_are_written(components):
+    shapes, data = components
+    results = validate(data, shapes, engine="oxigraph").results
+    counts = {
+        r.message
+        for r in results
+        if r.path == str(EX["count"]) and r.component.endswith("MinInclusiveConstraintComponent")
+    }
+    assert counts == {"A count is a whole number from 1 to 99."}
+    assert "Fewer than 1 values of rdfs:label" in {r.message for r in results if r.focus == str(EX.nowhere)}
+
+
+def test_a_sparql_target_selects_the_focus_nodes(components):
+    shapes, data = components
+    results = validate(data, shapes, engine="oxigraph").results
+    listed = {r.focus for r in results if r.shape == str(EX.SparqlTargetShape)}
+    assert listed == {str(EX.bad)}  # the one thing with a count above 50, each of its counts reported
+
+
+def test_deactivated_shapes_are_skipped(components):
+    shapes, data = components
+    assert not [r for r in validate(data, shapes, engine="oxigraph").results if r.shape == str(EX.Off)]
+
+
+def test_the_stores_canonical_literals_are_the_known_differences():
+    """Oxigraph's store keeps numbers in canonical form and derived integer types as xsd:integer
+    ("3"^^xsd:nonNegativeInteger reads back as "3"^^xsd:integer): a plain integer in range passes where
+    the derived type is asked, and a value is reported in canonical form (0.0 as 0). pySHACL reads the
+    file's own literals."""
+    shapes = Graph().parse(
+        data="""@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+        @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+        ex:S a sh:NodeShape ; sh:targetSubjectsOf ex:size ;
+            sh:property [ sh:path ex:size ; sh:datatype xsd:nonNegativeInteger ] ;
+            sh:property [ sh:path ex:ratio ; sh:minExclusive 0 ] .""",
+        format="turtle",
+    )
+    data = Graph().parse(
+        data="""@prefix ex: <http://example.org/> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+        ex:a ex:size "3"^^xsd:nonNegativeInteger . ex:b ex:size -3 . ex:c ex:size 3 ; ex:ratio 0.0 .""",
+        format="turtle",
+    )
+    compiled = {(r.focus, r.value) for r in validate(data, shapes, engine="oxigraph").results}
+    assert compiled == {(str(EX.b), "-3"), (str(EX.c), "0")}
+    reference = {(r.focus, r.value) for r in validate(data, shapes, engine="pyshacl").results}
+    assert reference == {(str(EX.b), "-3"), (str(EX.c), "3"), (str(EX.c), "0.0")}
+
+
+def test_the_project_shapes_compile_to_valid_sparql():
+    store = ox.Store()
+    for check in compile_shapes(load_shapes()):
+        assert list(store.query(check.query)) == []
+
+
+def test_the_corpus_gives_the_same_report_with_either_engine(built):
+    shapes = load_shapes()
+    reference = validate(built.graph, shapes, engine="pyshacl")
+    compiled = validate(graph_store(built.graph), shapes, engine="oxigraph")
+    assert compiled.results == reference.results
+    assert compiled.results
+
+
+@pytest.mark.parametrize(
+    ("shape", "component"),
+    [
+        ("sh:closed true", "sh:closed"),
+        (
+            "sh:property [ sh:path ex:p ; sh:qualifiedValueShape [ sh:class ex:C ] ; sh:qualifiedMinCount 1 ]",
+            "sh:qualified",
+        ),
+        ("sh:or ( [ sh:path ex:p ; sh:maxCount 1 ] )", "sh:maxCount"),
+        ("sh:minCount 1", "sh:minCount"),
+    ],
+)
+def test_what_the_engine_does_not_implement_is_refused_by_name(shape, component):
+    shapes = Graph().parse(
+        data=f"""@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+        ex:S a sh:NodeShape ; sh:targetClass ex:C ; {shape} .""",
+        format="turtle",
+    )
+    with pytest.raises(ShapesError) as e:
+        compile_shapes(shapes)
+    assert component in str(e.value) and "http://example.org/S" in str(e.value)
+    assert "--engine pyshacl" in str(e.value)
+
+
+def test_a_broken_sparql_target_names_its_shape():
+    shapes = Graph().parse(
+        data="""@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+        ex:S a sh:NodeShape ; sh:target [ a sh:SPARQLTarget ; sh:select "SELECT ?this WHERE { ?this" ] ;
+            sh:property [ sh:path ex:p ; sh:minCount 1 ] .""",
+        format="turtle",
+    )
+    with pytest.raises(ShapesError) as e:
+        validate(Graph(), shapes, engine="oxigraph")
+    assert "http://example.org/S" in str(e.value)
+
+
+def test_a_graph_file_loads_into_a_store_with_located_errors(tmp_path):
+    from gbakg.errors import ReadError
+
+    good = tmp_path / "g.nt"
+    good.write_text("<http://x/a> <http://x/b> <http://x/c> .\n", encoding="utf-8")
+    assert len(load_graph_store(good)) == 1
+    bad = tmp_path / "b.ttl"
+    bad.write_text('@prefix a: <http://x/> .\na:b a:c "open\n', encoding="utf-8")
+    with pytest.raises(ReadError) as e:
+        load_graph_store(bad)
+    assert str(e.value).startswith(f"{bad}:2:")
+
+
+def test_an_unknown_engine_is_an_error():
+    with pytest.raises(ValueError, match="unknown validation engine"):
+        validate(Graph(), Graph(), engine="jena")
