@@ -26,7 +26,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 
-def run_one(corpus: Path, repeat: int, jobs: int, rdflib_queries: bool) -> dict:
+def run_one(corpus: Path, repeat: int, jobs: int, rdflib_queries: bool, engine: str) -> dict:
     import pyoxigraph as ox
 
     from gbakg.pipeline import build
@@ -34,7 +34,7 @@ def run_one(corpus: Path, repeat: int, jobs: int, rdflib_queries: bool) -> dict:
     from gbakg.validate import load_graph_file
 
     with tempfile.TemporaryDirectory() as out:
-        result = build(corpus, Path(out), jobs=jobs)
+        result = build(corpus, Path(out), jobs=jobs, engine=engine)
         timings: dict[str, float] = dict(result.timings)
         t = time.perf_counter()
         store = ox.Store()
@@ -67,6 +67,7 @@ def run_one(corpus: Path, repeat: int, jobs: int, rdflib_queries: bool) -> dict:
         "cases": result.counts["cases"],
         "triples": result.counts["triples"],
         "jobs": jobs,
+        "validator": result.engine,
         "timings_s": {k: round(v, 2) for k, v in timings.items()},
         "build_s": round(result.wall_s, 2),
         "peak_memory_mb": round(result.peak_memory_mb, 1),
@@ -81,12 +82,15 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=8)
     ap.add_argument("--results", default=str(HERE / "results" / "scale.json"), help="where to write the details")
     ap.add_argument("--jobs", type=int, default=2, choices=(1, 2), help="processes for the build (default 2)")
+    ap.add_argument(
+        "--engine", default="auto", choices=("auto", "pyshacl", "oxigraph"), help="validator (default auto)"
+    )
     ap.add_argument("--rdflib-queries-up-to", type=int, default=10, help="largest scale to time rdflib's engine at")
     ap.add_argument("--one", help=argparse.SUPPRESS)
     ap.add_argument("--rdflib", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
-        print(json.dumps(run_one(Path(args.one), args.repeat, args.jobs, args.rdflib)))
+        print(json.dumps(run_one(Path(args.one), args.repeat, args.jobs, args.rdflib, args.engine)))
         return 0
     from synth import write_corpus
 
@@ -104,6 +108,8 @@ def main() -> int:
             str(args.repeat),
             "--jobs",
             str(args.jobs),
+            "--engine",
+            args.engine,
         ]
         if scale <= args.rdflib_queries_up_to:
             cmd.append("--rdflib")
@@ -116,7 +122,7 @@ def main() -> int:
         results.append(result)
         print(
             f"{scale:>4}x  cases {result['cases']:>6}  triples {result['triples']:>9}  build {result['build_s']:>8}s  "
-            f"peak {result['peak_memory_mb']:>7} MB  {result['timings_s']}",
+            f"peak {result['peak_memory_mb']:>7} MB  {result['validator']}  {result['timings_s']}",
             flush=True,
         )
     slowest = {r["scale"]: max(q["oxigraph_p50_ms"] for q in r["queries"].values()) for r in results}

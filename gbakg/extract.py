@@ -240,9 +240,10 @@ class Extractor:
                     if any(x in sentence.text for x in self.vocab.external_cues):
                         continue
                     parties = self._parties(sentence)
-                    own = len(parties) >= 2
+                    own = len(self._most_specific(parties)) >= 2
                     for fallback in (title_parties, measure_parties):
-                        if len(parties) < 2:
+                        # Two sides, not a place and the province around it (南沙 with 广州 is one side).
+                        if len(self._most_specific(parties)) < 2:
                             parties = parties | fallback
                     if not parties:
                         continue
@@ -278,7 +279,9 @@ class Extractor:
                     # The SAR concerned: the one the title names alone, else one the cue's sentence names.
                     in_title = sorted(p for p in title_parties if p in SARS)
                     named = [p for p in away if self._names(best.evidence.text, p)]
-                    sar = in_title[0] if len(in_title) == 1 and in_title[0] in away else (named or away)[0]
+                    # None when the text singles out neither (境外 qualifications from both SARs).
+                    singled = [in_title[0]] if len(in_title) == 1 and in_title[0] in away else (named or away)
+                    sar = singled[0] if len(singled) == 1 else None
                     if decisive[4] == "sar":
                         recognizer, recognized = sar, home
                     else:

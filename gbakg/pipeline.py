@@ -33,6 +33,7 @@ from .mapping import PLAN_LINKS_GRAPH, Mapper, NamedGraphs, new_dataset, union_g
 from .models import Corpus, DocumentKind, Finding, MeasureFacts, Severity
 from .namespaces import GBA
 from .parallel import Background, default_jobs
+from .rdfio import StoreView
 from .read import read_corpus
 from .serialize import load_store, serialize
 from .validate import ENGINES, ValidationReport, load_shapes, validate
@@ -325,10 +326,15 @@ def build(
         return _build(corpus_dir, Path(out_dir), progress, shapes_dir, jobs, engine)
 
 
-def _stage_graph_files(dataset: NamedGraphs, out: Path) -> tuple[list[tuple[str, Path]], float]:
-    """Serialise the graph files into staged temporary files; their names and the time taken."""
+# Written by the forked writer while this process validates; graph.jsonld is written here after the
+# reports, which evens the two processes' work out (the validator is done first on a large graph).
+BACKGROUND_FILES = ("graph.trig", "graph.ttl")
+
+
+def _stage_graph_files(dataset: NamedGraphs, out: Path, names: Iterable[str]) -> tuple[list[tuple[str, Path]], float]:
+    """Serialise graph files into staged temporary files; their names and the time taken."""
     t = time.perf_counter()
-    staged = stage(out, {name: serialize(dataset, fmt) for name, fmt in GRAPH_FILES.items()})
+    staged = stage(out, {name: serialize(dataset, GRAPH_FILES[name]) for name in names})
     return staged, time.perf_counter() - t
 
 
@@ -345,7 +351,8 @@ def _build(
     progress("validate", 5, len(STAGES))
     staged: list[tuple[str, Path]] = []
     try:
-        with Background(partial(_stage_graph_files, built.dataset, out), parallel=jobs > 1) as graph_files:
+        writer = partial(_stage_graph_files, built.dataset, out, BACKGROUND_FILES)
+        with Background(writer, parallel=jobs > 1) as graph_files:
             t = time.perf_counter()
             rep = validate(built.validation_input, shapes, built.findings, jobs=jobs, engine=built.engine)
             timings["validate"] = time.perf_counter() - t
@@ -357,9 +364,11 @@ def _build(
                 counts[sev.value.lower() + "s"] = rep.count(sev)
             payloads = _report_files(rep, built, counts, corpus_dir)
             reports = time.perf_counter() - t
+            here, here_time = _stage_graph_files(built.dataset, out, set(GRAPH_FILES) - set(BACKGROUND_FILES))
+            staged.extend(here)
             graph_staged, graph_time = graph_files.result()
             staged.extend(graph_staged)
-        timings["serialise"] = graph_time + reports
+        timings["serialise"] = graph_time + here_time + reports
         peak = _peak_memory_mb()
         payloads["summary.json"] = _summary(built, counts, timings, time.perf_counter() - wall, jobs, peak)
         staged.extend(stage(out, payloads))
@@ -384,12 +393,14 @@ def _report_files(
     extra = [("corpus", str(Path(corpus_dir))), ("documents", str(len(built.corpus.documents)))] + [
         (k, str(v)) for k, v in counts.items() if k not in ("violations", "warnings", "infos")
     ]
+    data = built.validation_input
+    gaps = report_mod.plan_gaps(StoreView(data) if isinstance(data, ox.Store) else data)
     return {
         "report.ttl": report_mod.to_turtle(rep),
         "report.md": report_mod.to_markdown(rep, extra=extra),
         "report.html": report_mod.to_html(rep, extra=extra),
-        "plan-gaps.md": report_mod.plan_gaps_markdown(built.graph),
-        "plan-gaps.html": report_mod.plan_gaps_html(built.graph),
+        "plan-gaps.md": report_mod.plan_gaps_markdown(gaps),
+        "plan-gaps.html": report_mod.plan_gaps_html(gaps),
     }
 
 

@@ -17,6 +17,7 @@ from rdflib.namespace import SH
 from rdflib.util import from_n3
 
 from .models import Finding, Severity
+from .rdfio import StoreView
 from .validate import ValidationReport, ValidationResult
 
 GBS = Namespace("https://w3id.org/gbakg/shapes#")
@@ -227,7 +228,7 @@ class PlanGaps:
     unlinked_measures: list[tuple[str, str]]
 
 
-def plan_gaps(graph: Graph) -> PlanGaps:
+def plan_gaps(graph: Graph | StoreView) -> PlanGaps:
     """Items (number, section, text, [(measure key, label, score, origin)]) and measures carrying out none."""
     from rdflib import RDFS
 
@@ -240,7 +241,7 @@ def plan_gaps(graph: Graph) -> PlanGaps:
     for link in graph.subjects(RDF.type, GBA.PlanLink):
         item = graph.value(link, GBA.planItem)
         measure = graph.value(link, GBA.measure)
-        label = str(graph.value(measure, RDFS.label) or "")
+        label = str(graph.value(measure, RDFS.label) or "") if measure is not None else ""
         links[item].append(
             (
                 key(measure),
@@ -263,8 +264,8 @@ def plan_gaps(graph: Graph) -> PlanGaps:
     return PlanGaps(items, unlinked)
 
 
-def plan_gaps_markdown(graph: Graph) -> str:
-    gaps = plan_gaps(graph)
+def plan_gaps_markdown(graph: Graph | StoreView | PlanGaps) -> str:
+    gaps = graph if isinstance(graph, PlanGaps) else plan_gaps(graph)
     if not gaps.items:
         return "# Work-plan gap report\n\nThe corpus has no work plan.\n"
     none = [i for i in gaps.items if not i[3]]
@@ -300,9 +301,9 @@ def plan_gaps_markdown(graph: Graph) -> str:
     return "\n".join(lines) + "\n"
 
 
-def plan_gaps_html(graph: Graph) -> str:
+def plan_gaps_html(graph: Graph | StoreView | PlanGaps) -> str:
     e = html.escape
-    gaps = plan_gaps(graph)
+    gaps = graph if isinstance(graph, PlanGaps) else plan_gaps(graph)
     out = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8"><title>Work-plan gap report</title>',

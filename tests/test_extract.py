@@ -96,8 +96,18 @@ def test_the_thing_recognised_is_the_object_of_the_recognition(facts):
 def test_one_way_recognition_has_a_recognizer(facts):
     link = next(lk for lk in facts["b2-01"].links if lk.link_class.endswith("MutualRecognition"))
     assert link.recognizer == J("guangdong")
-    assert link.recognized in (J("hong-kong"), J("macao"))
+    # 港澳车辆跨境车险“等效先认”: both SARs' insurance is recognised, so no one recognised side is named.
+    assert set(link.parties) == {J("guangdong"), J("hong-kong"), J("macao")} and link.recognized is None
     assert "等效先认" in link.evidence.text
+
+
+def test_a_place_and_the_province_around_it_are_one_side(facts):
+    # 在全省率先发布《广州市南沙区境外职业资格认可清单》，认可146项境外职业资格证书: the sentence names only
+    # Nansha (and its city), so the other side comes from the case, whose people and qualifications are
+    # Hong Kong's and Macao's.
+    link = next(lk for lk in facts["b3-09"].links if lk.link_class.endswith("MutualRecognition"))
+    assert set(link.parties) == {J("nansha"), J("hong-kong"), J("macao")}
+    assert link.recognizer == J("nansha") and link.recognized is None
 
 
 def test_recognition_with_an_outside_party_is_not_a_link(facts):

@@ -40,6 +40,11 @@ def test_exit_code_reflects_violations(build_result):
     assert build_result.exit_code == (1 if build_result.report.violations else 0)
 
 
+def test_the_corpus_has_no_violation(build_result):
+    # Every finding is a true gap of the sources (warnings); a violation would be an extraction error.
+    assert build_result.report.violations == 0 and build_result.exit_code == 0
+
+
 def test_atomic_write_keeps_the_old_file_on_failure(tmp_path, monkeypatch):
     write_atomically(tmp_path, {"graph.ttl": "good\n"})
 
