@@ -286,7 +286,8 @@ class Extractor:
                         recognizer, recognized = sar, home
                     else:
                         recognizer, recognized = home, sar
-                    parties = self._most_specific(parties | {home})
+                    # With both sides known, they are the parties (港澳… context aside, 澳门医疗人员: Macao).
+                    parties = {home, sar} if sar else self._most_specific(parties | {home})
             links.append(
                 replace(
                     best,
@@ -383,6 +384,8 @@ def _subject(text: str, sentence_start: int, cue_start: int, vocab: Vocabulary) 
     ends = [m.end() for m in vocab.subject_verbs.finditer(phrase)]
     if ends and len(phrase) - ends[-1] >= 2:
         phrase = phrase[ends[-1] :]
+    if vocab.subject_clause.search(phrase):  # 车主不出…即可: a clause, not a thing
+        return ""
     prev = None
     while prev != phrase:
         prev = phrase

@@ -186,11 +186,12 @@ class Vocabulary:
         }
         self.org_stops = tuple(c for s in self._scheme_members(ID["org-form"]) for c in _literals(g, s, GBA.stopCue))
         words = {
-            part: _words(g, ID[f"subject-word/{part}"]) for part in ("verb", "lead", "tail")
+            part: _words(g, ID[f"subject-word/{part}"]) for part in ("verb", "lead", "tail", "clause")
         }  # framing words of a link's subject
         self.subject_verbs = re.compile(words["verb"] or r"(?!x)x")
         self.subject_lead = re.compile(rf"^(?:{words['lead']})+" if words["lead"] else r"(?!x)x")
         self.subject_tail = re.compile(rf"(?:{words['tail']})+$" if words["tail"] else r"(?!x)x")
+        self.subject_clause = re.compile(words["clause"] or r"(?!x)x")
         places: dict[str, str] = {}
         for jurisdiction in self.jurisdictions:
             place = URIRef(jurisdiction)

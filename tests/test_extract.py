@@ -93,6 +93,23 @@ def test_the_thing_recognised_is_the_object_of_the_recognition(facts):
     assert recognised("b2-12") == "医疗人员资格"  # …提供与其澳门医疗人员资格认可证书相符: after the last verb
 
 
+def test_a_clause_is_not_a_thing(vocab):
+    from gbakg.extract import _subject
+
+    # Made-up sentences: the words before the cue name the thing, or form a clause (…即可, …就可以).
+    text = "推动两地检测报告互认。居民不出城即可办理互认。"
+    assert _subject(text, 0, text.index("互认"), vocab) == "检测报告"
+    second = text.index("居民")
+    assert _subject(text, second, text.index("互认", second), vocab) == ""
+
+
+def test_a_one_way_recognition_with_both_sides_known_has_them_as_parties(facts):
+    # …港澳医疗专业技术人员… context, then 澳门医疗人员 practise in 合作区: Hengqin recognises Macao.
+    link = next(lk for lk in facts["b2-12"].links if lk.link_class.endswith("MutualRecognition"))
+    assert (link.recognizer, link.recognized) == (J("hengqin"), J("macao"))
+    assert set(link.parties) == {J("hengqin"), J("macao")}
+
+
 def test_one_way_recognition_has_a_recognizer(facts):
     link = next(lk for lk in facts["b2-01"].links if lk.link_class.endswith("MutualRecognition"))
     assert link.recognizer == J("guangdong")
