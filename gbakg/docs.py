@@ -16,7 +16,7 @@ from pathlib import Path
 
 from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, URIRef
 
-from .namespaces import GBA, GBA_URI
+from .namespaces import GBA, GBA_URI, PREFIXES
 from .vocab import load_graph
 
 MAIN_CLASSES = [
@@ -166,8 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     g = load_graph()
-    for prefix, ns in (("gba", GBA_URI),):
-        g.bind(prefix, ns)
+    for prefix, ns in PREFIXES.items():  # the files' own prefixes are not kept by the parser
+        g.bind(prefix, ns, replace=True)
     (out / "ontology.html").write_text(to_html(g), encoding="utf-8")
     (out / "model.dot").write_text(to_dot(), encoding="utf-8")
     dot = shutil.which("dot")

@@ -32,3 +32,14 @@ def test_readme_names_every_command():
 def test_readme_lists_every_query():
     for name in library():
         assert f"`{name}`" in README, name
+
+
+def test_the_committed_ontology_page_is_current(tmp_path):
+    from gbakg.docs import main
+
+    assert main(["--out", str(tmp_path)]) == 0
+    committed = Path(__file__).resolve().parent.parent / "docs" / "ontology.html"
+    assert (tmp_path / "ontology.html").read_text(encoding="utf-8") == committed.read_text(encoding="utf-8"), (
+        "docs/ontology.html is stale: run make docs"
+    )
+    assert "oa:SpecificResource" in committed.read_text(encoding="utf-8")  # prefixed names, not bare IRIs
