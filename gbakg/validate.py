@@ -24,7 +24,7 @@ from rdflib.term import Node
 from . import shacl
 from .errors import Location, ReadError, ShapesError, require_graph_file
 from .models import Finding, Severity
-from .namespaces import GBA, OA
+from .namespaces import GBA, OA, PREFIXES
 from .parallel import Background
 from .rdfio import StoreView, syntax_location, syntax_message
 from .rdfio import load_graph as load_rdf
@@ -101,7 +101,10 @@ def load_shapes(directory: Path | None = None) -> Graph:
         raise ShapesError(
             "no shapes files found", location=Location(str(root)), hint="pass --shapes DIR with Turtle SHACL files"
         )
-    return load_rdf(files, ox.RdfFormat.TURTLE, ShapesError, "shapes", Path(root), "fix the Turtle syntax")
+    shapes = load_rdf(files, ox.RdfFormat.TURTLE, ShapesError, "shapes", Path(root), "fix the Turtle syntax")
+    for prefix, ns in PREFIXES.items():  # for the names in messages (the parser drops the files' prefixes)
+        shapes.bind(prefix, ns, replace=True)
+    return shapes
 
 
 def load_graph_file(path: Path) -> Graph:
