@@ -96,14 +96,9 @@ def canonical_ntriples(data: Graph | NamedGraphs | Iterable[Triple]) -> str:
 _UNION_TEXT: weakref.WeakKeyDictionary[NamedGraphs, tuple[int, str]] = weakref.WeakKeyDictionary()
 
 
-def canonical_nquads(ds: NamedGraphs, graphs: Iterable[Node] | None = None) -> str:
-    """The quads (of the graphs named, or of all) as N-Quads, ordered by graph IRI and then by statement."""
-    wanted = set(graphs) if graphs is not None else None
-    return "".join(
-        "".join(f"{line} {nt(g)} .\n" for line in lines)
-        for g, lines in _graph_statements(ds).items()
-        if wanted is None or g in wanted
-    )
+def canonical_nquads(ds: NamedGraphs) -> str:
+    """The quads as N-Quads, ordered by graph IRI and then by statement."""
+    return "".join("".join(f"{line} {nt(g)} .\n" for line in lines) for g, lines in _graph_statements(ds).items())
 
 
 def load_store(ds: NamedGraphs, store: ox.Store | None = None, graphs: Iterable[Node] | None = None) -> ox.Store:
@@ -113,7 +108,11 @@ def load_store(ds: NamedGraphs, store: ox.Store | None = None, graphs: Iterable[
     read back as "5"^^xsd:integer); the files are written from the dataset, never from the store.
     """
     store = store if store is not None else ox.Store()
-    store.bulk_load(canonical_nquads(ds, graphs).encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+    wanted = set(graphs) if graphs is not None else None
+    for g, lines in _graph_statements(ds).items():  # graph by graph: no text of the whole dataset at once
+        if wanted is None or g in wanted:
+            name = nt(g)
+            store.load("".join(f"{line} {name} .\n" for line in lines).encode("utf-8"), format=ox.RdfFormat.N_QUADS)
     return store
 
 
