@@ -270,27 +270,50 @@ LINK_CLASSES = (
 )
 
 
-def count(data: Graph | NamedGraphs) -> dict[str, int]:
-    """The headline counts of a built graph (one pass over its triples)."""
+AGENCY_PROPERTIES = (GBA.submittedBy, GBA.agency, PROV.wasAssociatedWith)
+
+
+def count(data: Graph | NamedGraphs | ox.Store) -> dict[str, int]:
+    """The headline counts of a built graph: one pass over its triples, or for a store (the union of its
+    graphs) three queries."""
+    if isinstance(data, ox.Store):
+        return _count_store(data)
     triples = data.union() if isinstance(data, NamedGraphs) else data
     typed: dict[object, set[object]] = defaultdict(set)
     agencies: set[object] = set()
-    agency_props = {GBA.submittedBy, GBA.agency, PROV.wasAssociatedWith}
+    agency_props = set(AGENCY_PROPERTIES)
     for s, p, o in triples:
         if p == RDF.type:
             typed[o].add(s)
         elif p in agency_props:
             agencies.add(o)
+    return _counts({str(c): len(members) for c, members in typed.items()}, len(agencies), len(triples))
 
+
+def _count_store(store: ox.Store) -> dict[str, int]:
+    def ask(query: str) -> list[ox.QuerySolution]:
+        return list(store.query(query, use_default_graph_as_union=True))  # type: ignore[arg-type]
+
+    typed = {
+        row["class"].value: int(row["n"].value)
+        for row in ask("SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class } GROUP BY ?class")
+    }
+    props = " ".join(f"<{p}>" for p in AGENCY_PROPERTIES)
+    agencies = ask(f"SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE {{ VALUES ?p {{ {props} }} ?s ?p ?o }}")
+    triples = ask("SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }")
+    return _counts(typed, int(agencies[0]["n"].value), int(triples[0]["n"].value))
+
+
+def _counts(typed: dict[str, int], agencies: int, triples: int) -> dict[str, int]:
     def n(cls: object) -> int:
-        return len(typed.get(cls, ()))
+        return typed.get(str(cls), 0)
 
     return {
         "documents": n(GBA.SourceDocument),
         "cases": n(GBA.TypicalCase),
         "measures": n(GBA.Measure) + n(GBA.ReportedMeasure),
         "reported measures": n(GBA.ReportedMeasure),
-        "agencies": len(agencies),
+        "agencies": agencies,
         "instruments": n(GBA.Instrument),
         "links": sum(n(c) for c in LINK_CLASSES),
         "mutual recognitions": n(GBA.MutualRecognition),
@@ -298,7 +321,7 @@ def count(data: Graph | NamedGraphs) -> dict[str, int]:
         "dated events": n(GBA.DatedEvent),
         "plan items": n(GBA.WorkPlanItem),
         "change events": n(ORG.ChangeEvent),
-        "triples": len(triples),
+        "triples": triples,
     }
 
 
@@ -359,7 +382,7 @@ def _build(
 
             progress("serialise", 6, len(STAGES))
             t = time.perf_counter()
-            counts = count(built.dataset)
+            counts = count(built.store if built.store is not None else built.dataset)
             for sev in (Severity.VIOLATION, Severity.WARNING, Severity.INFO):
                 counts[sev.value.lower() + "s"] = rep.count(sev)
             payloads = _report_files(rep, built, counts, corpus_dir)

@@ -145,3 +145,11 @@ def test_a_graph_writer_killed_mid_write_leaves_no_temporary_files(corpus_dir, t
     )
     assert [p.name for p in tmp_path.iterdir()] == ["graph.ttl"]
     assert (tmp_path / "graph.ttl").read_text() == "good\n"
+
+
+def test_counts_are_the_same_from_the_named_graphs_or_a_store(built):
+    from gbakg.pipeline import count
+    from gbakg.serialize import load_store
+
+    assert count(load_store(built.dataset)) == count(built.dataset)
+    assert count(built.dataset)["triples"] == len(built.dataset.union())
