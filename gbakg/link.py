@@ -27,6 +27,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+from scipy import sparse
+
 from .errors import Location, ReadError
 from .models import MeasureFacts, PlanItem
 from .namespaces import ID
@@ -110,12 +113,21 @@ class PlanLinker:
         self.idf = {g: math.log((n + 1) / (c + 1)) + 1 for g, c in df.items()}
         self.vectors = [self._vector(d) for d in self.docs]
         self._df_cache: dict[str, int] = {}
-        # Inverted indexes: bigram → measures (for candidate generation by cosine) and bigram → all texts
-        # (for the document frequency of a shared string, checked only where all its bigrams occur).
-        self.postings: dict[str, list[tuple[int, float]]] = {}
+        # Candidate generation by cosine: the measures' vectors as a sparse bigram × measure matrix, so
+        # an item's scores against every measure are one sparse product (in C, not a Python loop over
+        # the postings of each bigram, which grows with items × measures).
+        self.columns: dict[str, int] = {}
+        rows, cols, weights = [], [], []
         for k, vec in enumerate(self.vectors):
             for gram, w in vec.items():
-                self.postings.setdefault(gram, []).append((k, w))
+                rows.append(self.columns.setdefault(gram, len(self.columns)))
+                cols.append(k)
+                weights.append(w)
+        self.postings = sparse.csr_matrix(
+            (weights, (rows, cols)), shape=(len(self.columns), len(self.vectors)), dtype=np.float64
+        )
+        # bigram → all texts (for the document frequency of a shared string, checked only where all its
+        # bigrams occur).
         self.texts = self.docs + self.reference
         self.text_postings: dict[str, set[int]] = {}
         for k, text in enumerate(self.texts):
@@ -137,13 +149,26 @@ class PlanLinker:
             self._df_cache[s] = sum(1 for k in candidates if s in self.texts[k])
         return self._df_cache[s]
 
-    def nearest(self, item_text: str, k: int = CANDIDATES) -> list[int]:
-        """The ``k`` measures with the highest TF-IDF cosine to the item (through the inverted index)."""
-        scores: dict[int, float] = {}
-        for gram, w in self._vector(item_text).items():
-            for m, mw in self.postings.get(gram, ()):
-                scores[m] = scores.get(m, 0.0) + w * mw
-        return [m for m, _ in sorted(scores.items(), key=lambda x: (-x[1], x[0]))[:k]]
+    def nearest(self, item_texts: list[str], k: int = CANDIDATES) -> list[list[int]]:
+        """For each item, the ``k`` measures with the highest TF-IDF cosine to it (ties: the earlier
+        measure; scores rounded to 12 places so that the order of summation cannot decide)."""
+        rows, cols, weights = [], [], []
+        for i, text in enumerate(item_texts):
+            for gram, w in self._vector(text).items():
+                col = self.columns.get(gram)
+                if col is not None:
+                    rows.append(i)
+                    cols.append(col)
+                    weights.append(w)
+        items = sparse.csr_matrix((weights, (rows, cols)), shape=(len(item_texts), len(self.columns)))
+        scores = (items @ self.postings).tocsr()
+        out = []
+        for i in range(len(item_texts)):
+            start, end = scores.indptr[i], scores.indptr[i + 1]
+            measures, values = scores.indices[start:end], np.round(scores.data[start:end], 12)
+            order = np.lexsort((measures, -values))[:k]
+            out.append([int(m) for m in measures[order]])
+        return out
 
     def anchors(self, item_text: str, m_index: int) -> list[tuple[float, str]]:
         """Shared strings rare enough to anchor a link: n ≥ 4 characters found in at most n texts (measures
@@ -186,12 +211,14 @@ class PlanLinker:
     def candidates(self, items: Iterable[PlanItem], lower: float = REVIEW_THRESHOLD) -> list[PlanLinkFact]:
         out = []
         zones = self._zone_cues()
-        for item in items:
+        items = list(items)
+        nearest = self.nearest([item.normalised for item in items])
+        for item, near in zip(items, nearest, strict=True):
             text = item.normalised
             places = {t for m in self.vocab.jurisdiction_matches(text) for t in m.targets}
             head = re.split(r"[。；]", text, maxsplit=1)[0]
             zone = next((z for cue, z in zones if cue in head), None)
-            pool = set(self.nearest(text))
+            pool = set(near)
             if zone:
                 pool |= {k for k, m in enumerate(self.measures) if zone in m.zones}
             for k in sorted(pool):
