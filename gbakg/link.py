@@ -113,6 +113,7 @@ class PlanLinker:
         self.idf = {g: math.log((n + 1) / (c + 1)) + 1 for g, c in df.items()}
         self.vectors = [self._vector(d) for d in self.docs]
         self._df_cache: dict[str, int] = {}
+        self._item_vectors: dict[str, dict[str, float]] = {}
         # Candidate generation by cosine: the measures' vectors as a sparse bigram × measure matrix, so
         # an item's scores against every measure are one sparse product (in C, not a Python loop over
         # the postings of each bigram, which grows with items × measures).
@@ -139,6 +140,13 @@ class PlanLinker:
         vec = {g: (1 + math.log(c)) * self.idf.get(g, math.log(self.n + 1) + 1) for g, c in tf.items()}
         norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
         return {g: v / norm for g, v in vec.items()}
+
+    def _item_vector(self, text: str) -> dict[str, float]:
+        """An item's vector, made once for all the measures it is scored against."""
+        vec = self._item_vectors.get(text)
+        if vec is None:
+            vec = self._item_vectors[text] = self._vector(text)
+        return vec
 
     def _df(self, s: str) -> int:
         """How many texts (measures and plan items) contain ``s``."""
@@ -189,7 +197,7 @@ class PlanLinker:
         self, item_text: str, item_places: set[str], item_zone: str | None, m_index: int
     ) -> tuple[float, tuple[str, ...]]:
         m = self.measures[m_index]
-        iv = self._vector(item_text)
+        iv = self._item_vector(item_text)
         mv = self.vectors[m_index]
         lexical = sum(v * mv.get(g, 0.0) for g, v in iv.items())
         anchors = self.anchors(item_text, m_index)
