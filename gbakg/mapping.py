@@ -18,8 +18,8 @@ import hashlib
 import re
 from collections.abc import Iterable
 
-from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
-from rdflib.namespace import DCAT, DCTERMS, ORG, PROV, SKOS, TIME
+import rdflib.namespace as std
+from rdflib import Graph, Literal, URIRef
 
 from .extract import instrument_key
 from .link import PlanLinkFact
@@ -31,9 +31,14 @@ from .models import (
     Field,
     MeasureFacts,
 )
-from .namespaces import GBA, ID, OA, PREFIXES
+from .namespaces import GBA, ID, OA, PREFIXES, Terms
 from .numerals import chinese_to_int
 from .vocab import Vocabulary
+
+# Standard namespaces whose terms are looked up once (mapping writes millions of triples at scale).
+RDF, RDFS, XSD, DCAT, DCTERMS, ORG, PROV, SKOS, TIME = (
+    Terms(ns) for ns in (std.RDF, std.RDFS, std.XSD, std.DCAT, std.DCTERMS, std.ORG, std.PROV, std.SKOS, std.TIME)
+)
 
 REFERENCE_GRAPH = ID["graph/reference"]
 PLAN_LINKS_GRAPH = ID["graph/plan-links"]
