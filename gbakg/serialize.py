@@ -8,6 +8,7 @@ graph; Oxigraph takes milliseconds.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import weakref
@@ -87,7 +88,11 @@ def canonical_ntriples(data: Graph | NamedGraphs | Iterable[Triple]) -> str:
         return "".join(f"{line} .\n" for line in _statements(data))
     cached = _UNION_TEXT.get(data)
     if cached is None or cached[0] != len(data):
-        lines = sorted(set().union(*_graph_statements(data).values()))
+        # Each graph's lines are sorted already: sorting their concatenation merges runs (Timsort), and
+        # a statement in two graphs is then dropped next to its twin, faster than a set of them all.
+        merged = sorted(itertools.chain.from_iterable(_graph_statements(data).values()))
+        lines = [line for line, after in itertools.pairwise(merged) if line != after]
+        lines += merged[-1:]
         cached = (len(data), "".join(f"{line} .\n" for line in lines))
         _UNION_TEXT[data] = cached
     return cached[1]
