@@ -185,20 +185,29 @@ def to_jsonld(data: Graph | NamedGraphs, prefixes: dict[str, str]) -> str:
             return {"@value": o.value, "@type": iri(o.datatype.value)}
         return {"@value": o.value}
 
-    props: dict[str, dict[str, list[object]]] = {}
+    # The statements are sorted, so each subject's are together: a node is encoded as soon as its
+    # subject changes, and only one node's dictionary is held at a time. Keys are already in order
+    # (sorted nodes and predicates), so no sort_keys pass is needed; each node is encoded on its own
+    # line by the C encoder (an indented dump is pure Python and slow).
+    nodes: list[str] = []
+    subject: object = None
+    node: dict[str, list[object]] = {}
     for q in _parse(canonical_ntriples(data), ox.RdfFormat.N_TRIPLES):
         s, p, o = q.subject, q.predicate.value, q.object
-        key = iri(s.value) if isinstance(s, ox.NamedNode) else f"_:{s}"
-        node = props.setdefault(key, {})
+        if s != subject:
+            if node:
+                nodes.append(json.dumps(node, ensure_ascii=False))
+            subject = s
+            node = {"@id": iri(s.value) if isinstance(s, ox.NamedNode) else f"_:{s.value}"}  # type: ignore[dict-item,union-attr]
         if p == RDF_TYPE and isinstance(o, ox.NamedNode):
             node.setdefault("@type", []).append(iri(o.value))
         else:
             node.setdefault(iri(p), []).append(value(o))  # type: ignore[arg-type]
-    # Keys are already in order (sorted prefixes, nodes and predicates), so no sort_keys pass is needed;
-    # each node is encoded on its own line by the C encoder (an indented dump is pure Python and slow).
+    if node:
+        nodes.append(json.dumps(node, ensure_ascii=False))
     context = json.dumps(dict(sorted(prefixes.items())), ensure_ascii=False)
-    nodes = ",\n".join(json.dumps({"@id": s, **ps}, ensure_ascii=False) for s, ps in props.items())
-    return f'{{"@context": {context},\n"@graph": [\n{nodes}\n]}}\n'
+    body = ",\n".join(nodes)
+    return f'{{"@context": {context},\n"@graph": [\n{body}\n]}}\n'
 
 
 _LANG_IN_TEXT = re.compile(r'(?<=[^\\]")@([a-z]{2,3}(?:-[a-z0-9]{2,8})+)(?=[\s,;.\])])')
