@@ -44,3 +44,23 @@ def test_a_syntax_error_names_the_file_and_line(tmp_path):
     loc = syntax_location(e.value, path)
     assert (loc.path, loc.line) == (str(path), 2)
     assert not syntax_message(e.value).startswith("Parser error")
+
+
+def test_a_store_view_reads_the_union_of_the_graphs_as_rdflib_terms():
+    import pyoxigraph as ox
+
+    from gbakg.rdfio import StoreView
+
+    ex = "http://example.org/"
+    store = ox.Store()
+    a, p, q = ox.NamedNode(ex + "a"), ox.NamedNode(ex + "p"), ox.NamedNode(ex + "q")
+    for graph in ("g1", "g2"):  # the same statement in two graphs is one statement of the union
+        store.add(ox.Quad(a, p, ox.Literal("甲", language="zh-Hans"), ox.NamedNode(ex + graph)))
+    store.add(ox.Quad(a, q, ox.NamedNode(ex + "b"), ox.NamedNode(ex + "g2")))
+    view = StoreView(store)
+    A, P, Q = URIRef(ex + "a"), URIRef(ex + "p"), URIRef(ex + "q")
+    assert list(view.objects(A, P)) == [Literal("甲", lang="zh-Hans")]
+    assert list(view.subjects(Q, URIRef(ex + "b"))) == [A]
+    assert view.value(A, Q) == URIRef(ex + "b") and view.value(URIRef(ex + "b"), Q) is None
+    assert (A, P, Literal("甲", lang="zh-Hans")) in view and (A, P, Literal("乙")) not in view
+    assert len(view.graph()) == 2
