@@ -176,7 +176,17 @@ def validate(
         raise ValueError(f"unknown validation engine {engine!r} (one of {', '.join(ENGINES)})")
     results = [_result(r, view, shapes) for r in raws]
     order = list(SEVERITY.values())
-    results.sort(key=lambda r: (order.index(r.severity), r.shape_label, r.focus, r.path or "", r.value or ""))
+    results.sort(
+        key=lambda r: (
+            order.index(r.severity),
+            r.shape_label,
+            r.focus,
+            r.path or "",
+            r.value or "",
+            r.component,
+            r.message,
+        )
+    )
     conforms = not any(r.severity is Severity.VIOLATION for r in results)
     return ValidationReport(
         conforms and not any(f.severity is Severity.VIOLATION for f in findings), tuple(results), findings
