@@ -219,7 +219,10 @@ class Compiler:
     def node_shapes(self) -> set[Node]:
         shapes = set(self.g.subjects(RDF.type, SH.NodeShape))
         for p in (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target):
-            shapes.update(s for s in self.g.subjects(p, None) if (s, SH.path, None) not in self.g)
+            for s in self.g.subjects(p, None):
+                if (s, SH.path, None) in self.g:
+                    raise self.unsupported(s, "a property shape with targets of its own")
+                shapes.add(s)
         return shapes
 
     def deactivated(self, shape: Node) -> bool:

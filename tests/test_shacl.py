@@ -147,6 +147,7 @@ def test_the_corpus_gives_the_same_report_with_either_engine(built):
         ),
         ("sh:or ( [ sh:path ex:p ; sh:maxCount 1 ] )", "sh:maxCount"),
         ("sh:minCount 1", "sh:minCount"),
+        ("sh:property [ sh:path ex:p ; sh:targetClass ex:D ; sh:minCount 1 ]", "targets of its own"),
     ],
 )
 def test_what_the_engine_does_not_implement_is_refused_by_name(shape, component):
