@@ -10,7 +10,7 @@ Oxigraph writes language tags in lower case; :func:`canonical_lang` restores BCP
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -75,14 +75,10 @@ def from_ox(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
     raise TypeError(f"cannot convert the term {term!r} from Oxigraph")
 
 
-def parse_file(path: Path, fmt: ox.RdfFormat = ox.RdfFormat.TURTLE) -> Iterator[Triple]:
-    """The triples of an RDF file as rdflib terms (of every graph, for a dataset format).
-
-    Raises:
-        SyntaxError: the file does not parse (the message gives the line and column).
-        OSError: the file cannot be read.
-    """
-    made: dict[object, Node] = {}  # each distinct term converted once per file
+def term_converter() -> Callable[[ox.NamedNode | ox.BlankNode | ox.Literal], Node]:
+    """:func:`from_ox` with a cache of its own: terms recur throughout a graph or a result, so each
+    distinct one is converted once (the cache lives as long as the function returned)."""
+    made: dict[object, Node] = {}
 
     def term(t: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
         node = made.get(t)
@@ -90,6 +86,17 @@ def parse_file(path: Path, fmt: ox.RdfFormat = ox.RdfFormat.TURTLE) -> Iterator[
             node = made[t] = from_ox(t)
         return node
 
+    return term
+
+
+def parse_file(path: Path, fmt: ox.RdfFormat = ox.RdfFormat.TURTLE) -> Iterator[Triple]:
+    """The triples of an RDF file as rdflib terms (of every graph, for a dataset format).
+
+    Raises:
+        SyntaxError: the file does not parse (the message gives the line and column).
+        OSError: the file cannot be read.
+    """
+    term = term_converter()  # each distinct term converted once per file
     for q in ox.parse(path=str(path), format=fmt):
         yield term(q.subject), term(q.predicate), term(q.object)
 
@@ -177,13 +184,6 @@ class StoreView:
     def graph(self) -> Graph:
         """The union of the store's graphs as an rdflib graph."""
         g = Graph()
-        made: dict[object, Node] = {}
-
-        def term(t: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
-            node = made.get(t)
-            if node is None:
-                node = made[t] = from_ox(t)
-            return node
-
+        term = term_converter()
         g.addN((term(q.subject), term(q.predicate), term(q.object), g) for q in self.store)
         return g

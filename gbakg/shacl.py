@@ -30,7 +30,7 @@ from rdflib.namespace import SH
 from rdflib.term import Node
 
 from .errors import ShapesError
-from .rdfio import convert_to_ox, from_ox
+from .rdfio import convert_to_ox, term_converter
 
 # The XSD lexical spaces checked with sh:datatype (pySHACL rejects ill-typed literals too).
 LEXICAL = {
@@ -49,19 +49,19 @@ CASTS = {XSD.date, XSD.dateTime, XSD.time, XSD.integer, XSD.decimal, XSD.boolean
 # Oxigraph's store keeps a literal of a derived integer type as xsd:integer ("5"^^xsd:int comes back
 # as "5"^^xsd:integer), so such a datatype is checked as xsd:integer within the derived type's range.
 # The one difference from pySHACL: an xsd:integer in that range passes where the derived type is asked.
-STORED_AS = {
-    XSD.nonNegativeInteger: (XSD.integer, ">= 0"),
-    XSD.positiveInteger: (XSD.integer, "> 0"),
-    XSD.nonPositiveInteger: (XSD.integer, "<= 0"),
-    XSD.negativeInteger: (XSD.integer, "< 0"),
-    XSD.long: (XSD.integer, ">= -9223372036854775808 && {v} <= 9223372036854775807"),
-    XSD.int: (XSD.integer, ">= -2147483648 && {v} <= 2147483647"),
-    XSD.short: (XSD.integer, ">= -32768 && {v} <= 32767"),
-    XSD.byte: (XSD.integer, ">= -128 && {v} <= 127"),
-    XSD.unsignedLong: (XSD.integer, ">= 0 && {v} <= 18446744073709551615"),
-    XSD.unsignedInt: (XSD.integer, ">= 0 && {v} <= 4294967295"),
-    XSD.unsignedShort: (XSD.integer, ">= 0 && {v} <= 65535"),
-    XSD.unsignedByte: (XSD.integer, ">= 0 && {v} <= 255"),
+INTEGER_RANGES = {
+    XSD.nonNegativeInteger: (0, None),
+    XSD.positiveInteger: (1, None),
+    XSD.nonPositiveInteger: (None, 0),
+    XSD.negativeInteger: (None, -1),
+    XSD.long: (-(2**63), 2**63 - 1),
+    XSD.int: (-(2**31), 2**31 - 1),
+    XSD.short: (-(2**15), 2**15 - 1),
+    XSD.byte: (-(2**7), 2**7 - 1),
+    XSD.unsignedLong: (0, 2**64 - 1),
+    XSD.unsignedInt: (0, 2**32 - 1),
+    XSD.unsignedShort: (0, 2**16 - 1),
+    XSD.unsignedByte: (0, 2**8 - 1),
 }
 # sh:minInclusive etc.: the SPARQL operator a conforming value satisfies against the bound.
 RANGE = {SH.minInclusive: ">=", SH.maxInclusive: "<=", SH.minExclusive: ">", SH.maxExclusive: "<"}
@@ -419,10 +419,11 @@ class Compiler:
             if arg == RDF.langString:
                 return f"(isLiteral({v}) && LANG({v}) != '')"
             cond = f"(isLiteral({v}) && LANG({v}) = '' && DATATYPE({v}) = {sparql_term(arg)})"
-            if arg in STORED_AS:
-                base, bound = STORED_AS[arg]  # type: ignore[index]
-                within = bound.format(v=v)
-                cond = f"({cond} || (isLiteral({v}) && DATATYPE({v}) = {sparql_term(base)} && {v} {within}))"
+            if arg in INTEGER_RANGES:
+                low, high = INTEGER_RANGES[arg]  # type: ignore[index]
+                bounds = [f"{v} >= {low}"] * (low is not None) + [f"{v} <= {high}"] * (high is not None)
+                stored = " && ".join([f"isLiteral({v})", f"DATATYPE({v}) = {sparql_term(XSD.integer)}", *bounds])
+                cond = f"({cond} || ({stored}))"
             lexical = LEXICAL.get(arg)  # type: ignore[call-overload]
             if lexical:
                 cond = f"({cond} && REGEX(STR({v}), {sparql_term(Literal(lexical))}))"
@@ -517,19 +518,15 @@ def run(checks: Iterable[Check], store: ox.Store) -> Iterator[RawResult]:
             raise ShapesError(
                 f"the SPARQL of shape {check.node_shape} does not parse: {e}", hint="fix its sh:select"
             ) from e
-        made: dict[object, Node] = {}
+        term = term_converter()
         for row in rows:  # type: ignore[union-attr]
-            focus = row["this"]
             value = row["value"] if check.values else None
-            for t in (focus, value):
-                if t is not None and t not in made:
-                    made[t] = from_ox(t)
             yield RawResult(
                 check.node_shape,
-                made[focus],
+                term(row["this"]),
                 check.path_text,
                 check.path_iris,
-                made[value] if value is not None else None,
+                term(value) if value is not None else None,
                 check.component,
                 check.severity,
                 check.message,

@@ -278,14 +278,11 @@ def _estimated_work(data: Graph, shapes: Graph, shape: Node) -> int:
     return (len(focus) + 1) * (constraints + 1) + (SPARQL_TARGET_WORK if (shape, SH.target, None) in shapes else 0)
 
 
-NOT_CONSTRAINTS = {SH.path, SH.severity, SH.message, SH.name, SH.description, SH.order, SH.group, SH.deactivated}
-
-
 def _constraint_work(shapes: Graph, prop: Node) -> int:
     """A property shape's constraints, plus one per step of a sequence path after the first."""
     path = shapes.value(prop, SH.path)
     steps = len(list(shapes.items(path))) if path is not None and (path, RDF.first, None) in shapes else 1
-    params = sum(1 for p in shapes.predicates(prop, None) if str(p).startswith(str(SH)) and p not in NOT_CONSTRAINTS)
+    params = sum(1 for _ in shacl.Compiler(shapes).parameters(prop))
     return params + steps - 1
 
 
