@@ -441,7 +441,7 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
     a.set_defaults(func=cmd_analyze)
 
-    from .export import FORMATS, LANGS
+    from .export import FORMAT_NAMES, LANGS
 
     x = sub.add_parser(
         "export",
@@ -454,7 +454,7 @@ def parser() -> argparse.ArgumentParser:
         "\n  gbakg export --format png --view case:b3-10 --out b3-10.png",
         epilog=EPILOG_EXIT,
     )
-    x.add_argument("--format", choices=tuple(FORMATS), required=True, help="output format")
+    x.add_argument("--format", choices=FORMAT_NAMES, required=True, help="output format")
     x.add_argument("--view", default="full", help="full, jurisdictions, agencies, plan or case:ID (default: full)")
     x.add_argument("--lang", choices=LANGS, default="zh-Hans", help="label language, with fallback (default: zh-Hans)")
     x.add_argument("--graph", default="out/graph.ttl", help="graph file (default: out/graph.ttl)")

@@ -27,9 +27,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-from scipy import sparse
-
 from .errors import Location, ReadError
 from .models import MeasureFacts, PlanItem
 from .namespaces import ID
@@ -117,6 +114,11 @@ class PlanLinker:
         # Candidate generation by cosine: the measures' vectors as a sparse bigram × measure matrix, so
         # an item's scores against every measure are one sparse product (in C, not a Python loop over
         # the postings of each bigram, which grows with items × measures).
+        # numpy and scipy are imported here, not with the module: a build links in a forked process, so
+        # the import (a fifth of a second) is paid there, beside the mapping, not before it.
+        import numpy as np
+        from scipy import sparse
+
         self.columns: dict[str, int] = {}
         rows, cols, weights = [], [], []
         for k, vec in enumerate(self.vectors):
@@ -160,6 +162,9 @@ class PlanLinker:
     def nearest(self, item_texts: list[str], k: int = CANDIDATES) -> list[list[int]]:
         """For each item, the ``k`` measures with the highest TF-IDF cosine to it (ties: the earlier
         measure; scores rounded to 12 places so that the order of summation cannot decide)."""
+        import numpy as np
+        from scipy import sparse
+
         rows, cols, weights = [], [], []
         for i, text in enumerate(item_texts):
             for gram, w in self._vector(text).items():

@@ -33,6 +33,7 @@ from .models import (
 )
 from .namespaces import GBA, ID, OA, PREFIXES, Terms
 from .numerals import chinese_to_int
+from .rdfio import FrozenTriples
 from .vocab import Vocabulary
 
 # Standard namespaces whose terms are looked up once (mapping writes millions of triples at scale).
@@ -453,9 +454,6 @@ def new_dataset(vocab: Vocabulary) -> NamedGraphs:
 
 
 def union_graph(ds: NamedGraphs) -> Graph:
-    """All named graphs merged into one rdflib graph (the content of graph.ttl; what pySHACL validates)."""
-    g = Graph()
-    for prefix, ns in PREFIXES.items():
-        g.bind(prefix, ns)
-    g.addN((s, p, o, g) for s, p, o in ds.union())
-    return g
+    """All named graphs merged into one read-only rdflib graph (the content of graph.ttl; what pySHACL
+    validates), over a :class:`~gbakg.rdfio.FrozenTriples` store."""
+    return FrozenTriples(ds.union()).graph(PREFIXES)

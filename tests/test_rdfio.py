@@ -64,3 +64,46 @@ def test_a_store_view_reads_the_union_of_the_graphs_as_rdflib_terms():
     assert view.value(A, Q) == URIRef(ex + "b") and view.value(URIRef(ex + "b"), Q) is None
     assert (A, P, Literal("甲", lang="zh-Hans")) in view and (A, P, Literal("乙")) not in view
     assert len(view.graph()) == 2
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from("abc"), st.sampled_from("pq"), st.sampled_from(["a", "b", "1", "甲"])),
+        max_size=12,
+    ),
+    st.tuples(
+        st.sampled_from([None, "a", "b", "z"]),
+        st.sampled_from([None, "p", "q"]),
+        st.sampled_from([None, "a", "1", "z"]),
+    ),
+)
+def test_a_frozen_store_answers_every_pattern_as_rdflib_does(rows, pattern):
+    from gbakg.rdfio import FrozenTriples
+
+    ex = "http://example.org/"
+
+    def obj(v: str):
+        return Literal(v, lang="zh-Hans") if v == "甲" else Literal(int(v)) if v.isdigit() else URIRef(ex + v)
+
+    triples = [(URIRef(ex + s), URIRef(ex + p), obj(o)) for s, p, o in rows]
+    reference = Graph()
+    for t in triples:
+        reference.add(t)
+    frozen = FrozenTriples(triples).graph({"ex": ex})
+    s, p, o = pattern
+    query = (URIRef(ex + s) if s else None, URIRef(ex + p) if p else None, obj(o) if o else None)
+    assert sorted(frozen.triples(query)) == sorted(reference.triples(query))
+    assert len(frozen) == len(reference)
+
+
+def test_a_frozen_store_is_read_only_and_keeps_its_prefixes():
+    from gbakg.rdfio import FrozenTriples
+
+    ex = URIRef("http://example.org/a")
+    g = FrozenTriples([(ex, ex, ex)]).graph({"ex": "http://example.org/"})
+    assert g.namespace_manager.compute_qname(str(ex))[0] == "ex"
+    assert "ex:a" in g.serialize(format="turtle")
+    with pytest.raises(TypeError, match="read-only"):
+        g.add((ex, ex, Literal(1)))
+    with pytest.raises(TypeError, match="read-only"):
+        g.remove((ex, None, None))

@@ -19,9 +19,9 @@ from rdflib import RDF, Graph, URIRef
 from .. import analyse
 from ..errors import ExportError
 from ..namespaces import GBA, ID
+from . import LANGS
 
 VIEWS = ("full", "jurisdictions", "recognition", "agencies", "collaboration", "plan", "case:ID")
-LANGS = ("zh-Hans", "zh-Hant", "en")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
