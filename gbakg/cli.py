@@ -182,27 +182,29 @@ def cmd_curate(args: argparse.Namespace) -> int:
 
     curation_file = Path(args.curation) if args.curation else CURATION_FILE
     built = build_graph(args.corpus, curation_file=curation_file)
-    curation = load_curation(curation_file)
+    curation, _ = load_curation(curation_file).for_plans(c.plan for c in built.plan_candidates)
     rows = []
     for c in built.plan_candidates:
         if c.score < args.min_score:
             continue
-        decided = curation.decisions.get((c.item, c.measure))
+        decided = curation.decisions.get((c.plan, c.item, c.measure))
         status = decided[0] + "ed" if decided else ("linked" if c.score >= THRESHOLD else "candidate")
-        rows.append((c.item, c.measure, f"{c.score:.3f}", status, "; ".join(c.shared)))
+        rows.append((c.item, c.measure, f"{c.score:.3f}", status, "; ".join(c.shared), c.plan))
     if args.format == "csv":
         w = csv.writer(sys.stdout, lineterminator="\n")
-        w.writerow(["item", "measure", "decision", "note", "score", "status", "evidence"])
-        for item, measure, score, status, evidence in rows:
-            w.writerow([item, measure, "", "", score, status, evidence])
+        w.writerow(["item", "measure", "decision", "note", "plan", "score", "status", "evidence"])
+        for item, measure, score, status, evidence, plan in rows:
+            w.writerow([item, measure, "", "", plan, score, status, evidence])
     else:
         print(
             f"candidates at or above {args.min_score} (links are made at {THRESHOLD}; review from {REVIEW_THRESHOLD});"
         )
         print(f"settle one by adding 'item,measure,accept|reject,note' to {curation_file}")
-        print(f"{'item':>4}  {'measure':<22} {'score':>5}  {'status':<9} evidence")
-        for item, measure, score, status, evidence in rows:
-            print(f"{item:>4}  {measure:<22} {score:>5}  {status:<9} {evidence}")
+        several = len({plan for *_, plan in rows}) > 1  # then each row says which plan its item is in
+        print(f"{'plan  ' if several else ''}{'item':>4}  {'measure':<22} {'score':>5}  {'status':<9} evidence")
+        for item, measure, score, status, evidence, plan in rows:
+            where = f"{plan}  " if several else ""
+            print(f"{where}{item:>4}  {measure:<22} {score:>5}  {status:<9} {evidence}")
     return 0
 
 

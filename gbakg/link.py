@@ -61,6 +61,7 @@ class MeasureText:
 
 @dataclass(frozen=True)
 class PlanLinkFact:
+    plan: str  # the work plan's document key: item numbers are per plan
     item: int
     measure: str
     score: float
@@ -238,8 +239,8 @@ class PlanLinker:
                 m = self.measures[k]
                 s, shared = self.score(text, places, zone, k)
                 if s >= lower:
-                    out.append(PlanLinkFact(item.number, m.key, s, "inferred", shared))
-        return sorted(out, key=lambda f: (f.item, -f.score, f.measure))
+                    out.append(PlanLinkFact(item.document, item.number, m.key, s, "inferred", shared))
+        return sorted(out, key=_link_order)
 
     def _zone_cues(self) -> list[tuple[str, str]]:
         from rdflib import URIRef
@@ -285,13 +286,33 @@ def measure_texts(facts: Iterable[MeasureFacts], bodies: dict[str, str], vocab: 
     return out
 
 
+def _link_order(f: PlanLinkFact) -> tuple[str, int, float, str]:
+    return (f.plan, f.item, -f.score, f.measure)
+
+
 @dataclass(frozen=True)
 class Curation:
-    decisions: dict[tuple[int, str], tuple[str, str]]
+    """Curated decisions by (plan, item, measure); a plan of "" is a row that names no plan."""
+
+    decisions: dict[tuple[str, int, str], tuple[str, str]]
+
+    def for_plans(self, plans: Iterable[str]) -> tuple[Curation, list[tuple[int, str]]]:
+        """The decisions with every row's plan named: a row that names none is about the corpus's only
+        work plan. With several plans such a row is ambiguous: it is returned, (item, measure), apart."""
+        known = sorted(set(plans))
+        decisions: dict[tuple[str, int, str], tuple[str, str]] = {}
+        ambiguous = []
+        for (plan, item, measure), decision in sorted(self.decisions.items()):
+            if not plan and len(known) != 1:
+                ambiguous.append((item, measure))
+                continue
+            decisions[(plan or known[0], item, measure)] = decision
+        return Curation(decisions), ambiguous
 
 
 def load_curation(path: Path | None = None) -> Curation:
-    """Curated decisions: CSV with columns item, measure, decision (accept|reject), note.
+    """Curated decisions: CSV with columns item, measure, decision (accept|reject), note, and plan (the
+    work plan's document key; needed only where the corpus has several work plans).
 
     Raises:
         ReadError: a row is malformed (the message names the line).
@@ -299,7 +320,7 @@ def load_curation(path: Path | None = None) -> Curation:
     p = path or CURATION_FILE
     if not p.exists():
         return Curation({})
-    decisions: dict[tuple[int, str], tuple[str, str]] = {}
+    decisions: dict[tuple[str, int, str], tuple[str, str]] = {}
     with p.open(encoding="utf-8", newline="") as fh:
         rows = csv.DictReader(line for line in fh if not line.startswith("#"))
         for n, row in enumerate(rows, start=2):
@@ -315,29 +336,29 @@ def load_curation(path: Path | None = None) -> Curation:
                 ) from e
             if decision not in ("accept", "reject"):
                 raise ReadError(f"decision must be accept or reject, not {decision!r}", location=Location(str(p), n))
-            decisions[(item, measure)] = (decision, (row.get("note") or "").strip())
+            decisions[((row.get("plan") or "").strip(), item, measure)] = (decision, (row.get("note") or "").strip())
     return Curation(decisions)
 
 
 def apply_curation(
     inferred: list[PlanLinkFact], curation: Curation, threshold: float = THRESHOLD
 ) -> list[PlanLinkFact]:
-    """Links kept: inferred ones at or above the threshold, minus curated rejections, plus curated acceptances."""
-    by_pair = {(f.item, f.measure): f for f in inferred}
+    """Links kept: inferred ones at or above the threshold, minus curated rejections, plus curated
+    acceptances. The curation's plans must be named (:meth:`Curation.for_plans`)."""
+    by_key = {(f.plan, f.item, f.measure): f for f in inferred}
     out = []
     for f in inferred:
-        if (f.item, f.measure) not in curation.decisions and f.score >= threshold:
+        if (f.plan, f.item, f.measure) not in curation.decisions and f.score >= threshold:
             out.append(f)
-    for (item, measure), (decision, note) in sorted(curation.decisions.items()):
+    for (plan, item, measure), (decision, note) in sorted(curation.decisions.items()):
         if decision == "accept":
-            base = by_pair.get((item, measure))
+            base = by_key.get((plan, item, measure))
             shared = base.shared if base else ()
+            score = base.score if base else 1.0
             out.append(
-                PlanLinkFact(
-                    item, measure, base.score if base else 1.0, "curated", shared + ((f"note:{note}",) if note else ())
-                )
+                PlanLinkFact(plan, item, measure, score, "curated", shared + ((f"note:{note}",) if note else ()))
             )
-    return sorted(out, key=lambda f: (f.item, -f.score, f.measure))
+    return sorted(out, key=_link_order)
 
 
 def plan_inputs(corpus, facts: Iterable[MeasureFacts], vocab: Vocabulary) -> tuple[list[MeasureText], list[PlanItem]]:

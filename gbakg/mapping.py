@@ -369,12 +369,12 @@ class Mapper:
 
     # --- work plans -------------------------------------------------------------------------------
 
-    def add_plan_links(self, plan_doc: Document, links: Iterable[PlanLinkFact]) -> None:
+    def add_plan_links(self, links: Iterable[PlanLinkFact]) -> None:
         """PlanLink nodes (score, origin, shared terms) and the gba:carriesOut shortcut, in their own graph."""
         g = self.ds.graph(PLAN_LINKS_GRAPH)
         for link in links:
-            node = plan_link_iri(plan_doc, link.item, link.measure)
-            item = ID[f"workplan/{plan_doc.key}/item/{link.item}"]
+            node = plan_link_iri(link.plan, link.item, link.measure)
+            item = ID[f"workplan/{link.plan}/item/{link.item}"]
             measure = ID[f"measure/{link.measure}"]
             g.add((node, RDF.type, GBA.PlanLink))
             g.add((node, GBA.planItem, item))
@@ -425,8 +425,9 @@ class Mapper:
             g.add((node, RDFS.label, self.text(f"{it.number}. {it.text.text[:40]}")))
 
 
-def plan_link_iri(plan_doc: Document, item: int, measure: str) -> URIRef:
-    return ID[f"planlink/{plan_doc.key}-{item}-{measure}"]
+def plan_link_iri(plan: str, item: int, measure: str) -> URIRef:
+    """A link from an item of a work plan (its document key) to a measure."""
+    return ID[f"planlink/{plan}-{item}-{measure}"]
 
 
 def section_iri(doc: Document, number: str) -> URIRef:

@@ -185,18 +185,29 @@ def link_plan(
     if not (items and measures):
         return Linked([], [], [], time.perf_counter() - t)
     candidates = PlanLinker(measures, vocab, items).candidates(items)
-    curation = load_curation(curation_file)
+    curation, ambiguous = load_curation(curation_file).for_plans(i.document for i in items)
     known = {m.key for m in measures}
-    numbers = {i.number for i in items}
+    numbers = {(i.document, i.number) for i in items}
+    where = str(curation_file or CURATION_FILE)
     findings = [
         Finding(
             "curation-unknown",
-            f"curated {decision} of item {item} → {measure} names an item or measure that is not in the corpus",
+            f"curated {decision} of item {item} of {plan} → {measure} names an item or measure"
+            " that is not in the corpus",
             Severity.WARNING,
-            str(curation_file or CURATION_FILE),
+            where,
         )
-        for (item, measure), (decision, _) in sorted(curation.decisions.items())
-        if measure not in known or item not in numbers
+        for (plan, item, measure), (decision, _) in sorted(curation.decisions.items())
+        if measure not in known or (plan, item) not in numbers
+    ] + [
+        Finding(
+            "curation-ambiguous",
+            f"the curated row for item {item} → {measure} names no plan, and the corpus has several work plans:"
+            " add a plan column with the plan's document key",
+            Severity.WARNING,
+            where,
+        )
+        for item, measure in ambiguous
     ]
     links = [lk for lk in apply_curation(candidates, curation) if lk.measure in known]
     return Linked(links, candidates, findings, time.perf_counter() - t)
@@ -248,9 +259,8 @@ def _build_graph(
     timings["link"] = linked.seconds
     findings.extend(linked.findings)
     t = time.perf_counter()
-    plan_doc = next((d.document for d in corpus.documents if d.plan_items), None)
-    if plan_doc is not None:
-        mapper.add_plan_links(plan_doc, linked.links)
+    if any(d.plan_items for d in corpus.documents):
+        mapper.add_plan_links(linked.links)
         if store is not None and PLAN_LINKS_GRAPH in ds.graphs:
             load_store(ds, store, [PLAN_LINKS_GRAPH])
     union = union_graph(ds) if engine == "pyshacl" else None

@@ -166,14 +166,32 @@ def to_jsonld(data: Graph | NamedGraphs, prefixes: dict[str, str]) -> str:
     IRIs under an @context of the prefixes, literals with @language or @type. Any JSON-LD processor
     expands it back to the same graph (tested by re-parsing with rdflib)."""
     ordered = sorted(prefixes.items(), key=lambda kv: -len(kv[1]))
+    by_namespace: dict[str, str] = {}
+    for prefix, ns in ordered:
+        by_namespace.setdefault(ns, prefix)
+    cut_at_separators = all(ns.endswith(("/", "#")) for ns in by_namespace)
+
+    def namespaces(value: str) -> Iterator[tuple[str, str]]:
+        """The namespaces that start an IRI, longest first. Where every namespace ends in / or #, they
+        are found by cutting the IRI at each / or # from the right (dictionary look-ups)."""
+        if not cut_at_separators:
+            yield from ((p, ns) for p, ns in ordered if value.startswith(ns))
+            return
+        end = len(value)
+        while (end := max(value.rfind("/", 0, end), value.rfind("#", 0, end))) >= 0:
+            prefix = by_namespace.get(value[: end + 1])
+            if prefix is not None:
+                yield prefix, value[: end + 1]
 
     @lru_cache(maxsize=1 << 16)
     def iri(value: str) -> str:
-        for prefix, ns in ordered:
-            if value.startswith(ns) and len(value) > len(ns) and not value[len(ns) :].startswith("//"):
-                return f"{prefix}:{value[len(ns) :]}"
+        for prefix, ns in namespaces(value):
+            local = value[len(ns) :]
+            if local and not local.startswith("//"):
+                return f"{prefix}:{local}"
         return value
 
+    @lru_cache(maxsize=1 << 16)
     def value(o: ox.NamedNode | ox.BlankNode | ox.Literal) -> dict[str, str]:
         if isinstance(o, ox.NamedNode):
             return {"@id": iri(o.value)}
@@ -202,7 +220,7 @@ def to_jsonld(data: Graph | NamedGraphs, prefixes: dict[str, str]) -> str:
         if p == RDF_TYPE and isinstance(o, ox.NamedNode):
             node.setdefault("@type", []).append(iri(o.value))
         else:
-            node.setdefault(iri(p), []).append(value(o))  # type: ignore[arg-type]
+            node.setdefault(iri(p), []).append(value(o))
     if node:
         nodes.append(json.dumps(node, ensure_ascii=False))
     context = json.dumps(dict(sorted(prefixes.items())), ensure_ascii=False)
@@ -210,8 +228,22 @@ def to_jsonld(data: Graph | NamedGraphs, prefixes: dict[str, str]) -> str:
     return f'{{"@context": {context},\n"@graph": [\n{body}\n]}}\n'
 
 
-_LANG_IN_TEXT = re.compile(r'(?<=[^\\]")@([a-z]{2,3}(?:-[a-z0-9]{2,8})+)(?=[\s,;.\])])')
+# A closing quote and a language tag. The pattern starts with literal characters, which lets the regex
+# engine search for them at C speed (a look-behind first would test every position); a quote that is
+# escaped (inside a literal's text) is told apart in the replacement.
+_LANG_IN_TEXT = re.compile(r'"@([a-z]{2,3}(?:-[a-z0-9]{2,8})+)(?=[\s,;.\])])')
+_canonical_lang = lru_cache(maxsize=256)(canonical_lang)
 
 
 def _restore_lang_case(text: str) -> str:
-    return _LANG_IN_TEXT.sub(lambda m: "@" + canonical_lang(m.group(1)), text)
+    """Language tags written by Oxigraph (lower case) in their BCP 47 case: "…"@zh-hans → "…"@zh-Hans."""
+
+    def fix(m: re.Match[str]) -> str:
+        i = m.start()
+        while i and text[i - 1] == "\\":
+            i -= 1
+        if (m.start() - i) % 2:  # an odd number of backslashes escapes the quote: it is inside a text
+            return m.group(0)
+        return '"@' + _canonical_lang(m.group(1))
+
+    return _LANG_IN_TEXT.sub(fix, text)

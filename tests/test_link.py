@@ -51,12 +51,54 @@ def test_curation_survives_rebuilds_and_overrides(tmp_path, corpus_dir):
 
 def test_apply_curation_keeps_threshold():
     inferred = [
-        PlanLinkFact(1, "a", THRESHOLD + 0.01, "inferred", ("x",)),
-        PlanLinkFact(1, "b", THRESHOLD - 0.01, "inferred", ("y",)),
+        PlanLinkFact("plan", 1, "a", THRESHOLD + 0.01, "inferred", ("x",)),
+        PlanLinkFact("plan", 1, "b", THRESHOLD - 0.01, "inferred", ("y",)),
     ]
     assert pairs(apply_curation(inferred, Curation({}))) == {(1, "a")}
-    kept = apply_curation(inferred, Curation({(1, "b"): ("accept", "ok")}))
+    curation, ambiguous = Curation({("", 1, "b"): ("accept", "ok")}).for_plans(["plan"])
+    kept = apply_curation(inferred, curation)
     assert {(lk.item, lk.measure, lk.origin) for lk in kept} == {(1, "a", "inferred"), (1, "b", "curated")}
+    assert ambiguous == []
+
+
+def test_a_curated_row_without_a_plan_is_ambiguous_among_several_plans():
+    rows = Curation({("", 1, "b"): ("accept", ""), ("p2", 2, "c"): ("reject", "")})
+    named, ambiguous = rows.for_plans(["p1", "p2"])
+    assert named.decisions == {("p2", 2, "c"): ("reject", "")} and ambiguous == [(1, "b")]
+
+
+def test_several_work_plans_keep_their_own_items_and_links(corpus_dir, tmp_path, built):
+    """Item numbers restart in every plan: a second plan's item 16 is not the first plan's, and each
+    plan's links hang from its own items (the first plan's link IRIs are unchanged)."""
+    manifest = (corpus_dir / "manifest.toml").read_text(encoding="utf-8")
+    for p in corpus_dir.iterdir():
+        (tmp_path / p.name).write_bytes(p.read_bytes())
+    plan = next(d.document for d in built.corpus.documents if d.plan_items)
+    (tmp_path / ("zz-" + plan.path.name)).write_bytes(plan.path.read_bytes())
+    manifest += f'\n[[document]]\nfile = "zz-{plan.path.name}"\nkind = "work-plan"\ntitle = "另一份工作计划"\nlanguage = "zh-Hant"\n'
+    (tmp_path / "manifest.toml").write_text(manifest, encoding="utf-8")
+    again = build_graph(tmp_path)
+    plans = {lk.plan for lk in again.plan_links}
+    assert len(plans) == 2
+    first = {(lk.item, lk.measure) for lk in again.plan_links if lk.plan == plan.key}
+    second = {(lk.item, lk.measure) for lk in again.plan_links if lk.plan != plan.key}
+    assert first and first == second  # the same text links alike, each in its own plan
+    # The curation file names no plan: with two plans its rows are reported, not applied to either.
+    assert any(f.code == "curation-ambiguous" for f in again.findings)
+    from rdflib import URIRef
+
+    from gbakg.mapping import plan_link_iri
+    from gbakg.namespaces import GBA
+
+    g = again.graph
+    links = set(g.subjects(GBA.score, None))
+    assert len(links) == 2 * len(first)
+    assert all(len(set(g.objects(lk, GBA.score))) == 1 for lk in links)  # no two links share an IRI
+    assert {plan_link_iri(plan.key, i, m) for i, m in first} <= links
+    assert set(built.graph.subjects(GBA.score, None)) >= {plan_link_iri(plan.key, i, m) for i, m in first}
+    for lk in links:
+        item = g.value(lk, GBA.planItem)
+        assert isinstance(item, URIRef) and (None, None, item) in g
 
 
 def test_malformed_curation_is_located(tmp_path):

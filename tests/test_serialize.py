@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 from hypothesis import given
 from hypothesis import strategies as st
-from rdflib import XSD, Graph, Literal, URIRef
+from rdflib import XSD, Dataset, Graph, Literal, URIRef
 
 from gbakg.mapping import NamedGraphs
 from gbakg.rdfio import to_ox
@@ -63,3 +63,17 @@ def test_every_format_reads_back_to_the_same_graph():
 def test_the_same_data_gives_the_same_bytes():
     assert serialize(_dataset(), "trig") == serialize(_dataset(), "trig")
     assert serialize(_dataset(), "jsonld") == serialize(_dataset(), "jsonld")
+
+
+@given(st.text(alphabet='ab"\\@-zhans\n ', max_size=12), st.sampled_from(["zh-Hans", "en-GB", "en"]))
+def test_only_language_tags_change_case_never_a_literals_text(text, lang):
+    """Tags come back in their BCP 47 case; text that looks like a tag after an escaped quote (or a
+    run of backslashes) is left alone."""
+    ds = NamedGraphs()
+    g = ds.graph(URIRef(EX + "g"))
+    g.add((URIRef(EX + "a"), URIRef(EX + "p"), Literal(text + '"@zh-hans', lang=lang)))
+    g.add((URIRef(EX + "a"), URIRef(EX + "q"), Literal(text)))
+    for fmt in ("turtle", "nt", "trig"):
+        back = {(s, p, o) for s, p, o, _ in Dataset().parse(data=serialize(ds, fmt), format=fmt).quads()}
+        assert back == set(ds.union()), fmt
+        assert {o.language for _, _, o in back if isinstance(o, Literal) and o.language} == {lang}, fmt
