@@ -82,23 +82,28 @@ def _graph_statements(ds: NamedGraphs) -> dict[Node, list[str]]:
 _STATEMENTS: weakref.WeakKeyDictionary[NamedGraphs, dict[Node, tuple[int, list[str]]]] = weakref.WeakKeyDictionary()
 
 
-def canonical_ntriples(data: Graph | NamedGraphs | Iterable[Triple]) -> str:
-    """The distinct triples (of the union, for named graphs) as sorted N-Triples."""
+def _union_statements(data: Graph | NamedGraphs | Iterable[Triple]) -> list[str]:
+    """The distinct statements (of the union, for named graphs), sorted, as N-Triples without " ."."""
     if not isinstance(data, NamedGraphs):
-        return "".join(f"{line} .\n" for line in _statements(data))
-    cached = _UNION_TEXT.get(data)
+        return _statements(data)
+    cached = _UNION_LINES.get(data)
     if cached is None or cached[0] != len(data):
         # Each graph's lines are sorted already: sorting their concatenation merges runs (Timsort), and
         # a statement in two graphs is then dropped next to its twin, faster than a set of them all.
         merged = sorted(itertools.chain.from_iterable(_graph_statements(data).values()))
         lines = [line for line, after in itertools.pairwise(merged) if line != after]
         lines += merged[-1:]
-        cached = (len(data), "".join(f"{line} .\n" for line in lines))
-        _UNION_TEXT[data] = cached
+        cached = (len(data), lines)
+        _UNION_LINES[data] = cached
     return cached[1]
 
 
-_UNION_TEXT: weakref.WeakKeyDictionary[NamedGraphs, tuple[int, str]] = weakref.WeakKeyDictionary()
+_UNION_LINES: weakref.WeakKeyDictionary[NamedGraphs, tuple[int, list[str]]] = weakref.WeakKeyDictionary()
+
+
+def canonical_ntriples(data: Graph | NamedGraphs | Iterable[Triple]) -> str:
+    """The distinct triples (of the union, for named graphs) as sorted N-Triples."""
+    return "".join(f"{line} .\n" for line in _union_statements(data))
 
 
 def canonical_nquads(ds: NamedGraphs) -> str:
@@ -192,37 +197,55 @@ def to_jsonld(data: Graph | NamedGraphs, prefixes: dict[str, str]) -> str:
         return value
 
     @lru_cache(maxsize=1 << 16)
-    def value(o: ox.NamedNode | ox.BlankNode | ox.Literal) -> dict[str, str]:
-        if isinstance(o, ox.NamedNode):
-            return {"@id": iri(o.value)}
-        if isinstance(o, ox.BlankNode):
-            return {"@id": f"_:{o.value}"}
-        if o.language:
-            return {"@value": o.value, "@language": canonical_lang(o.language)}
-        if o.datatype.value != XSD_STRING:
-            return {"@value": o.value, "@type": iri(o.datatype.value)}
-        return {"@value": o.value}
+    def value(o: str) -> str:
+        """An object in N-Triples (as :func:`nt` writes it) as a JSON-LD value object, in JSON."""
+        if o[0] == "<":
+            return f'{{"@id": "{iri(o[1:-1])}"}}'
+        if o[0] == "_":
+            return f'{{"@id": "{o}"}}'
+        close = o.rfind('"')
+        text, suffix = o[1:close], o[close + 1 :]
+        # nt() escapes exactly what JSON must (quote, backslash, controls), the same way but for the
+        # case of \uXXXX and DEL: text with no escape is already a JSON string; any other is re-encoded.
+        encoded = f'"{text}"' if "\\" not in text else json.dumps(json.loads(f'"{text}"'), ensure_ascii=False)
+        if not suffix:
+            return f'{{"@value": {encoded}}}'
+        if suffix[0] == "@":
+            return f'{{"@value": {encoded}, "@language": "{_canonical_lang(suffix[1:])}"}}'
+        return f'{{"@value": {encoded}, "@type": "{iri(suffix[3:-1])}"}}'
 
-    # The statements are sorted, so each subject's are together: a node is encoded as soon as its
-    # subject changes, and only one node's dictionary is held at a time. Keys are already in order
-    # (sorted nodes and predicates), so no sort_keys pass is needed; each node is encoded on its own
-    # line by the C encoder (an indented dump is pure Python and slow).
+    # The statements are sorted, so each subject's are together, and each predicate's within them: a
+    # node is written out as soon as its subject changes, a key as soon as its predicate does. IRIs
+    # hold no character JSON escapes, and literals are re-encoded only where they hold an escape, so
+    # each node is assembled as text, in the layout json.dumps gives a dictionary (tested).
+    rdf_type = f"<{RDF_TYPE}>"
     nodes: list[str] = []
-    subject: object = None
-    node: dict[str, list[object]] = {}
-    for q in _parse(canonical_ntriples(data), ox.RdfFormat.N_TRIPLES):
-        s, p, o = q.subject, q.predicate.value, q.object
-        if s != subject:
-            if node:
-                nodes.append(json.dumps(node, ensure_ascii=False))
-            subject = s
-            node = {"@id": iri(s.value) if isinstance(s, ox.NamedNode) else f"_:{s.value}"}  # type: ignore[dict-item,union-attr]
-        if p == RDF_TYPE and isinstance(o, ox.NamedNode):
-            node.setdefault("@type", []).append(iri(o.value))
+    members: list[str] = []
+    values: list[str] = []
+    subject = key = None
+    for line in _union_statements(data):
+        s_end = line.index(" ")
+        p_end = line.index(" ", s_end + 1)
+        s, p, o = line[:s_end], line[s_end + 1 : p_end], line[p_end + 1 :]
+        if p == rdf_type and o[0] == "<":
+            k, v = "@type", f'"{iri(o[1:-1])}"'
         else:
-            node.setdefault(iri(p), []).append(value(o))
-    if node:
-        nodes.append(json.dumps(node, ensure_ascii=False))
+            k, v = iri(p[1:-1]), value(o)
+        if s != subject or k != key:
+            if values:
+                members.append(f'"{key}": [{", ".join(values)}]')
+                values = []
+            if s != subject:
+                if members:
+                    nodes.append("{" + ", ".join(members) + "}")
+                subject = s
+                members = [f'"@id": "{iri(s[1:-1]) if s[0] == "<" else s}"']
+            key = k
+        values.append(v)
+    if values:
+        members.append(f'"{key}": [{", ".join(values)}]')
+    if members:
+        nodes.append("{" + ", ".join(members) + "}")
     context = json.dumps(dict(sorted(prefixes.items())), ensure_ascii=False)
     body = ",\n".join(nodes)
     return f'{{"@context": {context},\n"@graph": [\n{body}\n]}}\n'

@@ -77,3 +77,20 @@ def test_only_language_tags_change_case_never_a_literals_text(text, lang):
         back = {(s, p, o) for s, p, o, _ in Dataset().parse(data=serialize(ds, fmt), format=fmt).quads()}
         assert back == set(ds.union()), fmt
         assert {o.language for _, _, o in back if isinstance(o, Literal) and o.language} == {lang}, fmt
+
+
+@given(st.text(max_size=8), st.sampled_from([None, "zh-Hant", "en-GB"]), st.sampled_from([None, XSD.token, XSD.date]))
+def test_json_ld_holds_any_literal_exactly(text, lang, datatype):
+    """JSON-LD nodes are assembled as text: any literal (quotes, backslashes, controls, DEL, line
+    separators) is valid JSON and reads back as itself."""
+    import json
+
+    g = Graph()
+    a = URIRef(EX + "a")
+    term = Literal(text, lang=lang) if lang else Literal(text, datatype=datatype)
+    g.add((a, URIRef(EX + "p"), term))
+    g.add((a, URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), URIRef(EX + "C")))
+    out = serialize(g, "jsonld")
+    node = json.loads(out)["@graph"][0]
+    assert node["@type"] == [EX + "C"] and node[EX + "p"][0]["@value"] == str(term)
+    assert Graph().parse(data=out, format="json-ld").isomorphic(g)
