@@ -153,3 +153,11 @@ def test_counts_are_the_same_from_the_named_graphs_or_a_store(built):
 
     assert count(load_store(built.dataset)) == count(built.dataset)
     assert count(built.dataset)["triples"] == len(built.dataset.union())
+
+
+def test_extraction_shared_between_two_processes_gives_the_same_facts(built, vocab):
+    from gbakg.pipeline import extract_corpus
+
+    one = extract_corpus(built.corpus, vocab, jobs=1)
+    assert extract_corpus(built.corpus, vocab, jobs=2) == one
+    assert [f for facts, _ in one for f in facts] == built.facts
