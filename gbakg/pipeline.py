@@ -15,11 +15,12 @@ import resource
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import TextIO
 
 import pyoxigraph as ox
 from rdflib import RDF, Graph
@@ -35,7 +36,7 @@ from .namespaces import GBA
 from .parallel import Background, default_jobs
 from .rdfio import StoreView
 from .read import read_corpus
-from .serialize import load_store, serialize
+from .serialize import load_store, write
 from .validate import ENGINES, ValidationReport, load_shapes, validate
 from .vocab import Vocabulary, load_vocabulary
 
@@ -393,7 +394,7 @@ BACKGROUND_FILES = ("graph.trig", "graph.ttl")
 def _stage_graph_files(dataset: NamedGraphs, out: Path, names: Iterable[str]) -> tuple[list[tuple[str, Path]], float]:
     """Serialise graph files into staged temporary files; their names and the time taken."""
     t = time.perf_counter()
-    staged = stage(out, {name: serialize(dataset, GRAPH_FILES[name]) for name in names})
+    staged = stage(out, {name: partial(write, dataset, GRAPH_FILES[name]) for name in names})
     return staged, time.perf_counter() - t
 
 
@@ -501,8 +502,12 @@ def prepare_output(out_dir: Path) -> None:
         raise _output_error(out_dir, e) from e
 
 
-def stage(out_dir: Path, payloads: dict[str, str]) -> list[tuple[str, Path]]:
-    """Write each payload to a temporary file beside its final name; the pairs (temporary, final).
+Payload = str | Callable[[TextIO], None]
+
+
+def stage(out_dir: Path, payloads: Mapping[str, Payload]) -> list[tuple[str, Path]]:
+    """Write each payload (a text, or a function that writes to a text stream) to a temporary file
+    beside its final name; the pairs (temporary, final).
 
     Raises:
         OutputError: a file cannot be written (what was staged is removed).
@@ -515,7 +520,10 @@ def stage(out_dir: Path, payloads: dict[str, str]) -> list[tuple[str, Path]]:
             staged.append((tmp, out_dir / name))
             os.fchmod(fd, mode)  # mkstemp makes owner-only files; outputs are ordinary files
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
+                if isinstance(text, str):
+                    fh.write(text)
+                else:
+                    text(fh)
     except OSError as e:
         discard(staged)
         raise _output_error(out_dir, e) from e

@@ -8,12 +8,14 @@ graph; Oxigraph takes milliseconds.
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import re
 import weakref
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
+from typing import IO, TextIO, cast
 
 import pyoxigraph as ox
 from rdflib import RDF, Graph, Literal, URIRef
@@ -137,13 +139,25 @@ def _parse(text: str, fmt: ox.RdfFormat) -> Iterator[ox.Quad]:
     return ox.parse(text.encode("utf-8"), format=fmt)
 
 
+CHUNK = 20_000  # statements handed to Oxigraph, or written, at a time
+
+
 def serialize(data: Graph | NamedGraphs, fmt: str = "turtle", prefixes: dict[str, str] | None = None) -> str:
-    """Serialise sorted. ``fmt`` is one of turtle, trig, nt, nquads, jsonld; named graphs give their
-    union in the triple formats.
+    """The text :func:`write` writes."""
+    buf = io.StringIO()
+    write(data, fmt, buf, prefixes)
+    return buf.getvalue()
+
+
+def write(data: Graph | NamedGraphs, fmt: str, out: TextIO, prefixes: dict[str, str] | None = None) -> None:
+    """Serialise sorted to a text stream. ``fmt`` is one of turtle, trig, nt, nquads, jsonld; named
+    graphs give their union in the triple formats.
 
     Statements are written in the code-point order of their N-Triples (N-Quads) form, so the same graph
-    always gives the same bytes, and diffs between builds are readable. The text is built once as
-    canonical N-Triples and then rewritten with prefixes by Oxigraph's Turtle and TriG writers.
+    always gives the same bytes, and diffs between builds are readable. The statements are made once
+    as canonical N-Triples and rewritten with prefixes by Oxigraph's Turtle and TriG writers. The text
+    goes out piece by piece (:data:`CHUNK` statements, or a node, at a time): a graph of millions of
+    statements is never held whole as text.
 
     Raises:
         ExportError: an unknown format, or a dataset format asked of a plain graph.
@@ -152,24 +166,72 @@ def serialize(data: Graph | NamedGraphs, fmt: str = "turtle", prefixes: dict[str
         raise ExportError(f"unknown RDF format '{fmt}'", hint=f"use one of {', '.join(FORMATS)}")
     use_prefixes = prefixes if prefixes is not None else SERIAL_PREFIXES
     if fmt == "jsonld":
-        return to_jsonld(data, use_prefixes)
+        out.writelines(_jsonld_pieces(data, use_prefixes))
+        return
     if FORMATS[fmt].supports_datasets:
         if not isinstance(data, NamedGraphs):
             raise ExportError(f"{fmt} needs named graphs", hint="serialise the build's dataset, or use turtle")
-        text, source = canonical_nquads(data), ox.RdfFormat.N_QUADS
+        pieces, source = _nquads_pieces(data), ox.RdfFormat.N_QUADS
     else:
-        text, source = canonical_ntriples(data), ox.RdfFormat.N_TRIPLES
+        pieces, source = _ntriples_pieces(data), ox.RdfFormat.N_TRIPLES
     if fmt in ("nt", "nquads"):
-        return _restore_lang_case(text)
-    out = ox.serialize(_parse(text, source), format=FORMATS[fmt], prefixes=use_prefixes)
-    assert out is not None
-    return _restore_lang_case(out.decode("utf-8"))
+        out.writelines(_restore_lang_case(piece) for piece in pieces)
+        return
+    sink = _LangCaseSink(out)
+    quads = itertools.chain.from_iterable(_parse(piece, source) for piece in pieces)
+    ox.serialize(
+        quads, output=cast(IO[bytes], sink), format=FORMATS[fmt], prefixes=use_prefixes
+    )  # write() is all it uses
+    sink.close()
+
+
+def _ntriples_pieces(data: Graph | NamedGraphs) -> Iterator[str]:
+    lines = _union_statements(data)
+    for i in range(0, len(lines), CHUNK):
+        yield "".join(f"{line} .\n" for line in lines[i : i + CHUNK])
+
+
+def _nquads_pieces(ds: NamedGraphs) -> Iterator[str]:
+    for g, lines in _graph_statements(ds).items():
+        name = nt(g)
+        for i in range(0, len(lines), CHUNK):
+            yield "".join(f"{line} {name} .\n" for line in lines[i : i + CHUNK])
+
+
+class _LangCaseSink:
+    """Where Oxigraph's writer writes its bytes: whole lines are passed on to a text stream with their
+    language tags in BCP 47 case (a literal and its tag are always on one line)."""
+
+    def __init__(self, out: TextIO):
+        self.out = out
+        self.tail = b""
+
+    def write(self, data: bytes) -> int:
+        buf = self.tail + data
+        cut = buf.rfind(b"\n") + 1  # a newline byte is never inside a UTF-8 sequence
+        self.tail = buf[cut:]
+        if cut:
+            self.out.write(_restore_lang_case(buf[:cut].decode("utf-8")))
+        return len(data)
+
+    def flush(self) -> None:
+        return None
+
+    def close(self) -> None:
+        if self.tail:
+            self.out.write(_restore_lang_case(self.tail.decode("utf-8")))
+            self.tail = b""
 
 
 def to_jsonld(data: Graph | NamedGraphs, prefixes: dict[str, str]) -> str:
     """Compact JSON-LD: one node object per subject (sorted), one per line; IRIs as prefix:local compact
     IRIs under an @context of the prefixes, literals with @language or @type. Any JSON-LD processor
     expands it back to the same graph (tested by re-parsing with rdflib)."""
+    return "".join(_jsonld_pieces(data, prefixes))
+
+
+def _jsonld_pieces(data: Graph | NamedGraphs, prefixes: dict[str, str]) -> Iterator[str]:
+    """The text of :func:`to_jsonld`, a node at a time."""
     ordered = sorted(prefixes.items(), key=lambda kv: -len(kv[1]))
     by_namespace: dict[str, str] = {}
     for prefix, ns in ordered:
@@ -218,11 +280,13 @@ def to_jsonld(data: Graph | NamedGraphs, prefixes: dict[str, str]) -> str:
     # node is written out as soon as its subject changes, a key as soon as its predicate does. IRIs
     # hold no character JSON escapes, and literals are re-encoded only where they hold an escape, so
     # each node is assembled as text, in the layout json.dumps gives a dictionary (tested).
+    context = json.dumps(dict(sorted(prefixes.items())), ensure_ascii=False)
+    yield f'{{"@context": {context},\n"@graph": [\n'
     rdf_type = f"<{RDF_TYPE}>"
-    nodes: list[str] = []
     members: list[str] = []
     values: list[str] = []
     subject = key = None
+    separator = ""  # between nodes: none before the first
     for line in _union_statements(data):
         s_end = line.index(" ")
         p_end = line.index(" ", s_end + 1)
@@ -237,7 +301,8 @@ def to_jsonld(data: Graph | NamedGraphs, prefixes: dict[str, str]) -> str:
                 values = []
             if s != subject:
                 if members:
-                    nodes.append("{" + ", ".join(members) + "}")
+                    yield separator + "{" + ", ".join(members) + "}"
+                    separator = ",\n"
                 subject = s
                 members = [f'"@id": "{iri(s[1:-1]) if s[0] == "<" else s}"']
             key = k
@@ -245,16 +310,15 @@ def to_jsonld(data: Graph | NamedGraphs, prefixes: dict[str, str]) -> str:
     if values:
         members.append(f'"{key}": [{", ".join(values)}]')
     if members:
-        nodes.append("{" + ", ".join(members) + "}")
-    context = json.dumps(dict(sorted(prefixes.items())), ensure_ascii=False)
-    body = ",\n".join(nodes)
-    return f'{{"@context": {context},\n"@graph": [\n{body}\n]}}\n'
+        yield separator + "{" + ", ".join(members) + "}"
+    yield "\n]}\n"
 
 
-# A closing quote and a language tag. The pattern starts with literal characters, which lets the regex
-# engine search for them at C speed (a look-behind first would test every position); a quote that is
-# escaped (inside a literal's text) is told apart in the replacement.
-_LANG_IN_TEXT = re.compile(r'"@([a-z]{2,3}(?:-[a-z0-9]{2,8})+)(?=[\s,;.\])])')
+# A string literal (quote, then anything but a quote or backslash, or an escape, up to the closing quote)
+# and its language tag if it has one. Every literal is matched whole, so the search never starts inside
+# one (outside literals, Turtle and N-Triples as written here hold no quote), and text that only looks
+# like a tag ("@en " inside a literal) is never touched.
+_LITERAL = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"(?:@([a-z]{2,3}(?:-[a-z0-9]{1,8})*))?')
 _canonical_lang = lru_cache(maxsize=256)(canonical_lang)
 
 
@@ -262,11 +326,10 @@ def _restore_lang_case(text: str) -> str:
     """Language tags written by Oxigraph (lower case) in their BCP 47 case: "…"@zh-hans → "…"@zh-Hans."""
 
     def fix(m: re.Match[str]) -> str:
-        i = m.start()
-        while i and text[i - 1] == "\\":
-            i -= 1
-        if (m.start() - i) % 2:  # an odd number of backslashes escapes the quote: it is inside a text
+        tag = m.group(1)
+        if tag is None:
             return m.group(0)
-        return '"@' + _canonical_lang(m.group(1))
+        fixed = _canonical_lang(tag)
+        return m.group(0) if fixed == tag else m.group(0)[: -len(tag)] + fixed
 
-    return _LANG_IN_TEXT.sub(fix, text)
+    return _LITERAL.sub(fix, text)
