@@ -30,13 +30,13 @@ from . import report as report_mod
 from .errors import Location, OutputError
 from .extract import extract_document
 from .link import CURATION_FILE, PlanLinker, PlanLinkFact, apply_curation, load_curation, plan_inputs
-from .mapping import PLAN_LINKS_GRAPH, Mapper, NamedGraphs, new_dataset, union_graph
+from .mapping import Mapper, NamedGraphs, new_dataset, union_graph
 from .models import Corpus, DocumentKind, Finding, MeasureFacts, Severity
 from .namespaces import GBA
 from .parallel import Background, default_jobs
 from .rdfio import StoreView
 from .read import read_corpus
-from .serialize import load_store, write
+from .serialize import graph_statements, load_store, union_statements, write
 from .validate import ENGINES, ValidationReport, load_shapes, validate
 from .vocab import Vocabulary, load_vocabulary
 
@@ -137,8 +137,10 @@ def build_graph(
 ) -> Built:
     """Read, extract, link and map a corpus into a dataset (no validation, nothing written).
 
-    With ``jobs`` ≥ 2 the work plan is linked in a forked process while the documents are mapped and
-    the input of the validation ``engine`` is prepared (see :func:`choose_engine`).
+    With ``jobs`` ≥ 2 the documents are extracted in two processes, and the work plan is linked in a
+    forked process while the documents are mapped and their graphs' statements written (what the graph
+    files and the compiled shapes' store are made from). ``engine`` is the validator
+    (:func:`choose_engine`); for pySHACL the union is built as an rdflib graph.
 
     Raises:
         ReadError: the corpus, its manifest or the curation file cannot be read.
@@ -278,9 +280,11 @@ def _build_graph(
         for d, facts in zip(corpus.documents, facts_by_doc, strict=True):
             if d.document.meta.kind is not None:
                 mapper.add_document(d, facts)
-        # While the linker works in its own process, load the store the compiled shapes will read.
+        # While the linker works in its own process, write each graph's statements (what the graph
+        # files and the validator's store are made from).
         engine = choose_engine(engine, len(ds))
-        store = load_store(ds) if jobs > 1 and engine == "oxigraph" else None
+        if jobs > 1:
+            graph_statements(ds)
         mapped = time.perf_counter() - t
         linked = linking.result()  # in this process (jobs 1), linking runs here, after the documents
     if jobs <= 1:
@@ -290,11 +294,9 @@ def _build_graph(
     t = time.perf_counter()
     if any(d.plan_items for d in corpus.documents):
         mapper.add_plan_links(linked.links)
-        if store is not None and PLAN_LINKS_GRAPH in ds.graphs:
-            load_store(ds, store, [PLAN_LINKS_GRAPH])
     union = union_graph(ds) if engine == "pyshacl" else None
     timings["map"] = mapped + time.perf_counter() - t
-    return Built(corpus, all_facts, ds, tuple(findings), timings, linked.links, linked.candidates, union, engine, store)
+    return Built(corpus, all_facts, ds, tuple(findings), timings, linked.links, linked.candidates, union, engine)
 
 
 LINK_CLASSES = (
@@ -411,9 +413,13 @@ def _build(
     progress("validate", 5, len(STAGES))
     staged: list[tuple[str, Path]] = []
     try:
+        if jobs > 1:  # the statements, made here before the fork, serve the writer and this process alike
+            t = time.perf_counter()
+            union_statements(built.dataset)
+            timings["map"] += time.perf_counter() - t
         writer = partial(_stage_graph_files, built.dataset, out, BACKGROUND_FILES)
         with Background(writer, parallel=jobs > 1) as graph_files:
-            t = time.perf_counter()
+            t = time.perf_counter()  # with the compiled shapes, loading their store (beside the writer)
             rep = validate(built.validation_input, shapes, built.findings, jobs=jobs, engine=built.engine)
             timings["validate"] = time.perf_counter() - t
 

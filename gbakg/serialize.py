@@ -67,7 +67,7 @@ def _statements(triples: Iterable[Triple]) -> list[str]:
     return sorted({f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in triples})
 
 
-def _graph_statements(ds: NamedGraphs) -> dict[Node, list[str]]:
+def graph_statements(ds: NamedGraphs) -> dict[Node, list[str]]:
     """Each named graph's sorted statements, each remembered until its graph grows: N-Quads, N-Triples,
     TriG, Turtle, JSON-LD and the validation store are all made from them, and each term is written
     once."""
@@ -84,7 +84,7 @@ def _graph_statements(ds: NamedGraphs) -> dict[Node, list[str]]:
 _STATEMENTS: weakref.WeakKeyDictionary[NamedGraphs, dict[Node, tuple[int, list[str]]]] = weakref.WeakKeyDictionary()
 
 
-def _union_statements(data: Graph | NamedGraphs | Iterable[Triple]) -> list[str]:
+def union_statements(data: Graph | NamedGraphs | Iterable[Triple]) -> list[str]:
     """The distinct statements (of the union, for named graphs), sorted, as N-Triples without " ."."""
     if not isinstance(data, NamedGraphs):
         return _statements(data)
@@ -92,7 +92,7 @@ def _union_statements(data: Graph | NamedGraphs | Iterable[Triple]) -> list[str]
     if cached is None or cached[0] != len(data):
         # Each graph's lines are sorted already: sorting their concatenation merges runs (Timsort), and
         # a statement in two graphs is then dropped next to its twin, faster than a set of them all.
-        merged = sorted(itertools.chain.from_iterable(_graph_statements(data).values()))
+        merged = sorted(itertools.chain.from_iterable(graph_statements(data).values()))
         lines = [line for line, after in itertools.pairwise(merged) if line != after]
         lines += merged[-1:]
         cached = (len(data), lines)
@@ -105,12 +105,12 @@ _UNION_LINES: weakref.WeakKeyDictionary[NamedGraphs, tuple[int, list[str]]] = we
 
 def canonical_ntriples(data: Graph | NamedGraphs | Iterable[Triple]) -> str:
     """The distinct triples (of the union, for named graphs) as sorted N-Triples."""
-    return "".join(f"{line} .\n" for line in _union_statements(data))
+    return "".join(f"{line} .\n" for line in union_statements(data))
 
 
 def canonical_nquads(ds: NamedGraphs) -> str:
     """The quads as N-Quads, ordered by graph IRI and then by statement."""
-    return "".join("".join(f"{line} {nt(g)} .\n" for line in lines) for g, lines in _graph_statements(ds).items())
+    return "".join("".join(f"{line} {nt(g)} .\n" for line in lines) for g, lines in graph_statements(ds).items())
 
 
 def load_store(ds: NamedGraphs, store: ox.Store | None = None, graphs: Iterable[Node] | None = None) -> ox.Store:
@@ -121,7 +121,7 @@ def load_store(ds: NamedGraphs, store: ox.Store | None = None, graphs: Iterable[
     """
     store = store if store is not None else ox.Store()
     wanted = set(graphs) if graphs is not None else None
-    for g, lines in _graph_statements(ds).items():  # graph by graph: no text of the whole dataset at once
+    for g, lines in graph_statements(ds).items():  # graph by graph: no text of the whole dataset at once
         if wanted is None or g in wanted:
             name = nt(g)
             store.load("".join(f"{line} {name} .\n" for line in lines).encode("utf-8"), format=ox.RdfFormat.N_QUADS)
@@ -186,13 +186,13 @@ def write(data: Graph | NamedGraphs, fmt: str, out: TextIO, prefixes: dict[str, 
 
 
 def _ntriples_pieces(data: Graph | NamedGraphs) -> Iterator[str]:
-    lines = _union_statements(data)
+    lines = union_statements(data)
     for i in range(0, len(lines), CHUNK):
         yield "".join(f"{line} .\n" for line in lines[i : i + CHUNK])
 
 
 def _nquads_pieces(ds: NamedGraphs) -> Iterator[str]:
-    for g, lines in _graph_statements(ds).items():
+    for g, lines in graph_statements(ds).items():
         name = nt(g)
         for i in range(0, len(lines), CHUNK):
             yield "".join(f"{line} {name} .\n" for line in lines[i : i + CHUNK])
@@ -287,7 +287,7 @@ def _jsonld_pieces(data: Graph | NamedGraphs, prefixes: dict[str, str]) -> Itera
     values: list[str] = []
     subject = key = None
     separator = ""  # between nodes: none before the first
-    for line in _union_statements(data):
+    for line in union_statements(data):
         s_end = line.index(" ")
         p_end = line.index(" ", s_end + 1)
         s, p, o = line[:s_end], line[s_end + 1 : p_end], line[p_end + 1 :]

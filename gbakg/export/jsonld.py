@@ -7,10 +7,11 @@ from pathlib import Path
 import networkx as nx
 from rdflib import Graph
 
-from ..serialize import serialize
+from .. import serialize
 from .views import subgraph_triples
 
 
 def write(nxg: nx.Graph, path: Path, graph: Graph, view: str) -> None:
     data = graph if view == "full" else subgraph_triples(graph, nxg)
-    path.write_text(serialize(data, "jsonld"), encoding="utf-8")
+    with path.open("w", encoding="utf-8") as fh:
+        serialize.write(data, "jsonld", fh)
