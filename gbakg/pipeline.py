@@ -98,7 +98,8 @@ class Built:
 
     @property
     def graph(self) -> Graph:
-        """The union of the named graphs as an rdflib graph (built on first use: what pySHACL reads)."""
+        """The union of the named graphs as a read-only rdflib graph (what pySHACL reads; built on first
+        use; adding to it raises ``TypeError``: copy it into a ``Graph()`` to change it)."""
         if self.union is None:
             with gc_paused():
                 self.union = union_graph(self.dataset)

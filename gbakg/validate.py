@@ -216,7 +216,7 @@ def hoist_property_shapes(shapes: Graph) -> Graph:
     SHACL gives both the same results (the same focus nodes, values, source shapes and messages), so
     a property shape moves when that is all that changes: its node shape has only class, node,
     subjects-of or objects-of targets (a SPARQL target would be run once per property shape), is not
-    deactivated and is used by no other shape (``sh:node``, ``sh:or`` …), and the property shape
+    deactivated or closed, and is used by no other shape (``sh:node``, ``sh:or`` …), and the property shape
     belongs to no other shape and has no targets of its own. Results still name the node shape:
     :func:`_raw_results` reads ownership from the original shapes graph.
     """
@@ -234,6 +234,7 @@ def hoist_property_shapes(shapes: Graph) -> Graph:
             or ns in referenced
             or (ns, SH.target, None) in shapes
             or (ns, SH.deactivated, Literal(True)) in shapes
+            or (ns, SH.closed, None) in shapes  # sh:closed reads the paths of the shape's own properties
         ):
             continue
         for ps in shapes.objects(ns, SH.property):

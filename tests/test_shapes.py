@@ -102,6 +102,7 @@ ex:Off a sh:NodeShape ; sh:deactivated true ; sh:targetClass ex:Thing ; sh:prope
 ex:Shared1 a sh:NodeShape ; sh:targetClass ex:Thing ; sh:property ex:shared .
 ex:Shared2 a sh:NodeShape ; sh:targetClass ex:Other ; sh:property ex:shared .
 ex:shared sh:path ex:code ; sh:maxCount 1 .
+ex:Closed a sh:NodeShape ; sh:targetClass ex:Thing ; sh:closed true ; sh:property [ sh:path ex:name ] .
 """
 
 
@@ -115,7 +116,7 @@ def test_only_property_shapes_of_plainly_targeted_node_shapes_are_hoisted():
     assert (ex.Plain, SH.property, ex.plainName) not in hoisted
     part = shapes.value(ex.User, SH.property)  # its node shape is used by nobody (it uses ex:Used)
     assert (part, SH.targetClass, ex.Other) in hoisted and (ex.User, SH.property, part) not in hoisted
-    for kept in (ex.Used, ex.Sparql, ex.Off, ex.Shared1, ex.Shared2):  # each still owns its property shapes
+    for kept in (ex.Used, ex.Sparql, ex.Off, ex.Shared1, ex.Shared2, ex.Closed):  # each keeps its property shapes
         assert set(hoisted.objects(kept, SH.property)) == set(shapes.objects(kept, SH.property)), kept
     assert len(hoisted) == len(shapes)  # each link replaced by one target
 
