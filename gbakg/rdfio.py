@@ -59,6 +59,10 @@ _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 
+_datatype = lru_cache(maxsize=1024)(URIRef)  # a few datatypes recur: each IRI checked once
+_lang = lru_cache(maxsize=256)(canonical_lang)
+
+
 def from_ox(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
     """A pyoxigraph term as an rdflib term (language tags in canonical case, xsd:string left implicit
     as rdflib's Turtle parser does)."""
@@ -68,11 +72,11 @@ def from_ox(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
         return BNode(term.value)
     if isinstance(term, ox.Literal):
         if term.language:
-            return Literal(term.value, lang=canonical_lang(term.language))
+            return Literal(term.value, lang=_lang(term.language))
         dt = term.datatype.value
         if dt in (_XSD_STRING, _RDF_LANG_STRING):
             return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(dt))
+        return Literal(term.value, datatype=_datatype(dt))
     raise TypeError(f"cannot convert the term {term!r} from Oxigraph")
 
 
