@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 import rdflib.namespace as std
 from rdflib import Graph, Literal, URIRef
@@ -135,8 +136,8 @@ class Mapper:
         g.add((quote, OA.prefix, Literal(text[max(0, f.start - CONTEXT_CHARS) : f.start])))
         g.add((quote, OA.suffix, Literal(text[f.end : f.end + CONTEXT_CHARS])))
         g.add((pos, RDF.type, OA.TextPositionSelector))
-        g.add((pos, OA.start, Literal(f.start, datatype=XSD.nonNegativeInteger)))
-        g.add((pos, OA.end, Literal(f.end, datatype=XSD.nonNegativeInteger)))
+        g.add((pos, OA.start, offset(f.start)))
+        g.add((pos, OA.end, offset(f.end)))
         return node
 
     def evidence(self, subject: URIRef, prop: URIRef, body: URIRef | Literal | None, f: Field) -> None:
@@ -428,6 +429,13 @@ class Mapper:
 def plan_link_iri(plan: str, item: int, measure: str) -> URIRef:
     """A link from an item of a work plan (its document key) to a measure."""
     return ID[f"planlink/{plan}-{item}-{measure}"]
+
+
+@lru_cache(maxsize=1 << 17)
+def offset(n: int) -> Literal:
+    """A character offset as an xsd:nonNegativeInteger (made once: offsets recur across documents, and
+    rdflib takes several microseconds to make a typed literal)."""
+    return Literal(n, datatype=XSD.nonNegativeInteger)
 
 
 def section_iri(doc: Document, number: str) -> URIRef:
