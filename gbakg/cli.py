@@ -331,9 +331,28 @@ def cmd_query(args: argparse.Namespace) -> int:
         k, v = item.split("=", 1)
         params[k.strip()] = v
     graph = None if args.endpoint else open_store(Path(args.graph))
-    result = run(args.name, sparql=args.sparql, graph=graph, endpoint=args.endpoint, params=params)
+    result = run(
+        args.name,
+        sparql=args.sparql,
+        graph=graph,
+        endpoint=args.endpoint,
+        params=params,
+        limit=args.limit,
+        offset=args.offset,
+    )
     sys.stdout.write(RENDERERS[args.format](result))
     return 0
+
+
+def _count_arg(text: str) -> int:
+    """A whole number of rows, 0 or more."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or more, not {n}")
+    return n
 
 
 def add_query_parser(sub: argparse._SubParsersAction) -> None:
@@ -348,6 +367,7 @@ def add_query_parser(sub: argparse._SubParsersAction) -> None:
         "  gbakg query --list\n"
         "  gbakg query case-agencies --param case=case:b3-07\n"
         "  gbakg query outcomes --format csv > outcomes.csv\n"
+        "  gbakg query plan-links --limit 50 --offset 100\n"
         "  gbakg query cases --endpoint http://127.0.0.1:7878/query",
         epilog="exit codes: 0 ok, 2 bad query, parameters, graph or endpoint",
     )
@@ -357,6 +377,8 @@ def add_query_parser(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--endpoint", help="SPARQL 1.1 query endpoint URL instead of a graph file")
     q.add_argument("--param", action="append", metavar="KEY=VALUE", help="bind a parameter (repeatable)")
     q.add_argument("--format", choices=tuple(RENDERERS), default="table", help="output format (default: table)")
+    q.add_argument("--limit", type=_count_arg, help="at most N rows: one page of a listing (default: all)")
+    q.add_argument("--offset", type=_count_arg, default=0, help="skip the first N rows (default: 0)")
     q.add_argument("--list", action="store_true", help="list the query library")
     q.set_defaults(func=cmd_query)
 

@@ -80,3 +80,10 @@ def test_query_command(build_result, capsys):
     assert "mutual-recognition" in capsys.readouterr().out
     assert main(["query", "cases", "--graph", g, "--param", "batch"]) == 2
     assert "--param needs key=value" in capsys.readouterr().err
+    assert main(["query", "cases", "--graph", g, "--format", "csv"]) == 0
+    every = capsys.readouterr().out.splitlines()
+    assert main(["query", "cases", "--graph", g, "--format", "csv", "--limit", "3", "--offset", "10"]) == 0
+    assert capsys.readouterr().out.splitlines() == every[:1] + every[11:14]
+    with pytest.raises(SystemExit) as e:
+        main(["query", "cases", "--graph", g, "--limit", "-1"])
+    assert e.value.code == 2 and "expected 0 or more" in capsys.readouterr().err

@@ -283,3 +283,20 @@ def test_analytical_queries_answer_truly(graph):
     assert str(ID["case/b2-01"]) in {r["case"] for r in links} and all(0 < float(r["score"]) <= 1 for r in links)
     news = rows(run("news-measures", graph=graph))
     assert len(news) == 13 and any("EF 账户" in r["evidence"] for r in news)
+
+
+@pytest.mark.parametrize("limit, offset", [(5, 0), (5, 10), (None, 40), (0, 3), (100, 45)])
+def test_a_page_is_the_slice_of_the_listing(graph, limit, offset):
+    full = run("cases", graph=graph).rows
+    end = None if limit is None else offset + limit
+    assert run("cases", graph=graph, limit=limit, offset=offset).rows == full[offset:end]
+
+
+def test_pages_need_an_order_and_no_limit_of_their_own(graph):
+    with pytest.raises(QueryError, match="ORDER BY"):
+        run(sparql="SELECT ?s WHERE { ?s ?p ?o }", graph=graph, limit=3)
+    with pytest.raises(QueryError, match="LIMIT or OFFSET of its own"):
+        run(sparql="SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s LIMIT 2", graph=graph, limit=3)
+    with pytest.raises(QueryError, match="negative"):
+        run("cases", graph=graph, offset=-1)
+    assert len(run(sparql="SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s # LIMIT 2", graph=graph, limit=3).rows) == 3
