@@ -24,6 +24,7 @@ from .errors import GbakgError, Location
 Triple = tuple[Node, Node, Node]
 
 
+@lru_cache(maxsize=256)  # a few tags recur over millions of literals
 def canonical_lang(tag: str) -> str:
     """BCP 47 canonical case: zh-hans → zh-Hans, en-gb → en-GB (Oxigraph writes tags in lower case)."""
     parts = tag.split("-")
@@ -60,7 +61,6 @@ _RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 
 _datatype = lru_cache(maxsize=1024)(URIRef)  # a few datatypes recur: each IRI checked once
-_lang = lru_cache(maxsize=256)(canonical_lang)
 
 
 def from_ox(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
@@ -72,7 +72,7 @@ def from_ox(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
         return BNode(term.value)
     if isinstance(term, ox.Literal):
         if term.language:
-            return Literal(term.value, lang=_lang(term.language))
+            return Literal(term.value, lang=canonical_lang(term.language))
         dt = term.datatype.value
         if dt in (_XSD_STRING, _RDF_LANG_STRING):
             return Literal(term.value)

@@ -103,28 +103,41 @@ def union_statements(data: Graph | NamedGraphs | Iterable[Triple]) -> list[str]:
 _UNION_LINES: weakref.WeakKeyDictionary[NamedGraphs, tuple[int, list[str]]] = weakref.WeakKeyDictionary()
 
 
+def _ntriples_pieces(data: Graph | NamedGraphs | Iterable[Triple]) -> Iterator[str]:
+    """The union's sorted statements as N-Triples text, :data:`CHUNK` statements at a time."""
+    lines = union_statements(data)
+    for i in range(0, len(lines), CHUNK):
+        yield "".join(f"{line} .\n" for line in lines[i : i + CHUNK])
+
+
+def _nquads_pieces(ds: NamedGraphs) -> Iterator[str]:
+    """Each graph's sorted statements as N-Quads text, :data:`CHUNK` statements at a time, by graph IRI."""
+    for g, lines in graph_statements(ds).items():
+        name = nt(g)
+        for i in range(0, len(lines), CHUNK):
+            yield "".join(f"{line} {name} .\n" for line in lines[i : i + CHUNK])
+
+
 def canonical_ntriples(data: Graph | NamedGraphs | Iterable[Triple]) -> str:
     """The distinct triples (of the union, for named graphs) as sorted N-Triples."""
-    return "".join(f"{line} .\n" for line in union_statements(data))
+    return "".join(_ntriples_pieces(data))
 
 
 def canonical_nquads(ds: NamedGraphs) -> str:
     """The quads as N-Quads, ordered by graph IRI and then by statement."""
-    return "".join("".join(f"{line} {nt(g)} .\n" for line in lines) for g, lines in graph_statements(ds).items())
+    return "".join(_nquads_pieces(ds))
 
 
-def load_store(ds: NamedGraphs, store: ox.Store | None = None, graphs: Iterable[Node] | None = None) -> ox.Store:
-    """The named graphs (those named, or all) loaded into a pyoxigraph store, a new one unless given.
+def load_store(ds: NamedGraphs) -> ox.Store:
+    """The named graphs loaded into a new pyoxigraph store, a piece at a time (no text of the whole
+    dataset at once).
 
     Oxigraph's store keeps literals of derived XSD types as their primitive type ("5"^^xsd:int is
     read back as "5"^^xsd:integer); the files are written from the dataset, never from the store.
     """
-    store = store if store is not None else ox.Store()
-    wanted = set(graphs) if graphs is not None else None
-    for g, lines in graph_statements(ds).items():  # graph by graph: no text of the whole dataset at once
-        if wanted is None or g in wanted:
-            name = nt(g)
-            store.load("".join(f"{line} {name} .\n" for line in lines).encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+    store = ox.Store()
+    for text in _nquads_pieces(ds):
+        store.load(text.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
     return store
 
 
@@ -183,19 +196,6 @@ def write(data: Graph | NamedGraphs, fmt: str, out: TextIO, prefixes: dict[str, 
         quads, output=cast(IO[bytes], sink), format=FORMATS[fmt], prefixes=use_prefixes
     )  # write() is all it uses
     sink.close()
-
-
-def _ntriples_pieces(data: Graph | NamedGraphs) -> Iterator[str]:
-    lines = union_statements(data)
-    for i in range(0, len(lines), CHUNK):
-        yield "".join(f"{line} .\n" for line in lines[i : i + CHUNK])
-
-
-def _nquads_pieces(ds: NamedGraphs) -> Iterator[str]:
-    for g, lines in graph_statements(ds).items():
-        name = nt(g)
-        for i in range(0, len(lines), CHUNK):
-            yield "".join(f"{line} {name} .\n" for line in lines[i : i + CHUNK])
 
 
 class _LangCaseSink:
@@ -273,7 +273,7 @@ def _jsonld_pieces(data: Graph | NamedGraphs, prefixes: dict[str, str]) -> Itera
         if not suffix:
             return f'{{"@value": {encoded}}}'
         if suffix[0] == "@":
-            return f'{{"@value": {encoded}, "@language": "{_canonical_lang(suffix[1:])}"}}'
+            return f'{{"@value": {encoded}, "@language": "{canonical_lang(suffix[1:])}"}}'
         return f'{{"@value": {encoded}, "@type": "{iri(suffix[3:-1])}"}}'
 
     # The statements are sorted, so each subject's are together, and each predicate's within them: a
@@ -319,7 +319,6 @@ def _jsonld_pieces(data: Graph | NamedGraphs, prefixes: dict[str, str]) -> Itera
 # one (outside literals, Turtle and N-Triples as written here hold no quote), and text that only looks
 # like a tag ("@en " inside a literal) is never touched.
 _LITERAL = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"(?:@([a-z]{2,3}(?:-[a-z0-9]{1,8})*))?')
-_canonical_lang = lru_cache(maxsize=256)(canonical_lang)
 
 
 def _restore_lang_case(text: str) -> str:
@@ -329,7 +328,7 @@ def _restore_lang_case(text: str) -> str:
         tag = m.group(1)
         if tag is None:
             return m.group(0)
-        fixed = _canonical_lang(tag)
+        fixed = canonical_lang(tag)
         return m.group(0) if fixed == tag else m.group(0)[: -len(tag)] + fixed
 
     return _LITERAL.sub(fix, text)
