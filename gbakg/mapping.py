@@ -15,9 +15,14 @@ and an ``oa:TextPositionSelector`` (start, end).
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
-from collections.abc import Iterable
+import shutil
+import tempfile
+import weakref
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
+from pathlib import Path
 
 import rdflib.namespace as std
 from rdflib import Graph, Literal, URIRef
@@ -34,7 +39,7 @@ from .models import (
 )
 from .namespaces import GBA, ID, OA, PREFIXES, Terms
 from .numerals import chinese_to_int
-from .rdfio import FrozenTriples
+from .rdfio import FrozenTriples, Run, merge_runs, statement_lines
 from .vocab import Vocabulary
 
 # Standard namespaces whose terms are looked up once (mapping writes millions of triples at scale).
@@ -79,28 +84,124 @@ class GraphView:
 
 class NamedGraphs:
     """Triples by named graph. Mapping writes into plain sets (rdflib's store costs ~36 µs a triple);
-    the union is built once as an rdflib Graph by :func:`union_graph`."""
+    the union is built once as an rdflib Graph by :func:`union_graph`.
+
+    A graph that is complete can be *sealed* (:meth:`seal`): its triples become a :class:`Run` of
+    sorted N-Triples lines and its terms are dropped; after :meth:`spill_to` the lines go to a file. A
+    build of a large corpus seals each document's graph as soon as it is mapped, so memory holds one
+    document's terms at a time; every file and store is made from the runs.
+    """
 
     def __init__(self) -> None:
         self.graphs: dict[URIRef, set[Triple]] = {}
+        self.sealed: dict[URIRef, Run] = {}
+        self.spill: Path | None = None
+        self._runs: dict[URIRef, tuple[int, Run]] = {}
         self._union: tuple[int, frozenset[Triple]] | None = None
+        self._union_lines: tuple[int, list[str]] | None = None
+        self._union_size: tuple[int, int] | None = None
+
+    def spill_to(self, parent: Path) -> Path:
+        """Write the graphs sealed from now on to files in a new folder under ``parent`` (removed with
+        this object, or by :meth:`close`); the folder."""
+        if self.spill is None:
+            self.spill = Path(tempfile.mkdtemp(prefix=".gbakg-runs-", dir=parent))
+            self._cleanup = weakref.finalize(self, shutil.rmtree, self.spill, ignore_errors=True)
+        return self.spill
+
+    def close(self) -> None:
+        """Remove the spilled files (the sealed graphs they hold can no longer be read)."""
+        if self.spill is not None:
+            self._cleanup()
 
     def graph(self, iri: URIRef) -> GraphView:
+        if iri in self.sealed:
+            raise ValueError(f"the graph {iri} is sealed")
         return GraphView(self.graphs.setdefault(iri, set()))
 
+    def seal(self, iri: URIRef) -> None:
+        """Turn a graph's triples into its sorted statements (in a file of the spill folder, if any)
+        and drop the terms. A sealed graph cannot be added to."""
+        triples = self.graphs.pop(iri, None)
+        if triples is None:
+            return
+        self._runs.pop(iri, None)
+        path = None
+        if self.spill is not None:
+            path = self.spill / f"{len(self.sealed):06d}.nt"
+        self.sealed[iri] = Run(statement_lines(triples), path)
+
+    def seal_all(self) -> None:
+        for iri in list(self.graphs):
+            self.seal(iri)
+
+    def names(self) -> list[URIRef]:
+        """Every graph's IRI, sealed or not, in code-point order."""
+        return sorted([*self.graphs, *self.sealed], key=str)
+
+    def run(self, iri: URIRef) -> Run:
+        """A graph's sorted statements (made once for an open graph, again only after it grows)."""
+        sealed = self.sealed.get(iri)
+        if sealed is not None:
+            return sealed
+        triples = self.graphs[iri]
+        cached = self._runs.get(iri)
+        if cached is None or cached[0] != len(triples):
+            cached = self._runs[iri] = (len(triples), Run(statement_lines(triples)))
+        return cached[1]
+
+    def union_lines(self) -> Iterable[str]:
+        """The distinct statements of all graphs, sorted, as N-Triples lines. Where no graph is
+        spilled, a list (remembered until the graphs grow); otherwise a merge of the runs read from
+        their files, made anew each time."""
+        runs = [self.run(g) for g in self.names()]
+        if any(r.lines is None for r in runs):
+            return self._counted(merge_runs(runs), len(self))
+        size = len(self)
+        if self._union_lines is None or self._union_lines[0] != size:
+            # Each run is sorted already: sorting their concatenation merges runs (Timsort), and a
+            # statement in two graphs is then dropped next to its twin, faster than a set of them all.
+            merged = sorted(itertools.chain.from_iterable(runs))
+            lines = [line for line, after in itertools.pairwise(merged) if line != after] + merged[-1:]
+            self._union_lines = (size, lines)
+        return self._union_lines[1]
+
+    def _counted(self, lines: Iterator[str], size: int) -> Iterator[str]:
+        n = 0
+        for n, line in enumerate(lines, 1):  # noqa: B007 - n is the count once the merge is done
+            yield line
+        self._union_size = (size, n)
+
+    def union_size(self) -> int:
+        """How many distinct statements the union has (for spilled graphs, known once their merge has
+        been read through, as writing graph.ttl or graph.jsonld does; otherwise merged here)."""
+        size = len(self)
+        if self._union_size is None or self._union_size[0] != size:
+            lines = self.union_lines()
+            if isinstance(lines, list):
+                return len(lines)
+            for _ in lines:
+                pass
+        assert self._union_size is not None
+        return self._union_size[1]
+
     def quads(self):
-        for g, triples in self.graphs.items():
-            for s, p, o in triples:
+        for g in self.names():
+            for s, p, o in self._triples(g):
                 yield s, p, o, g
 
+    def _triples(self, iri: URIRef) -> Iterable[Triple]:
+        return self.graphs[iri] if iri in self.graphs else self.sealed[iri].triples()  # type: ignore[return-value]
+
     def __len__(self) -> int:
-        return sum(len(t) for t in self.graphs.values())
+        return sum(len(t) for t in self.graphs.values()) + sum(len(r) for r in self.sealed.values())
 
     def union(self) -> frozenset[Triple]:
-        """The distinct triples of all graphs (remembered until the graphs grow)."""
+        """The distinct triples of all graphs as rdflib terms (remembered until the graphs grow; sealed
+        graphs are read back from their statements)."""
         size = len(self)
         if self._union is None or self._union[0] != size:
-            self._union = (size, frozenset().union(*self.graphs.values()))
+            self._union = (size, frozenset(itertools.chain.from_iterable(self._triples(g) for g in self.names())))
         return self._union[1]
 
 

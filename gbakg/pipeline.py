@@ -30,7 +30,7 @@ from . import report as report_mod
 from .errors import Location, OutputError
 from .extract import extract_document
 from .link import CURATION_FILE, PlanLinker, PlanLinkFact, apply_curation, load_curation, plan_inputs
-from .mapping import Mapper, NamedGraphs, new_dataset, union_graph
+from .mapping import Mapper, NamedGraphs, graph_iri, new_dataset, union_graph
 from .models import Corpus, DocumentKind, Finding, MeasureFacts, Severity
 from .namespaces import GBA
 from .parallel import Background, default_jobs
@@ -135,6 +135,7 @@ def build_graph(
     curation_file: Path | None = None,
     jobs: int = 1,
     engine: str = "pyshacl",
+    spill_dir: Path | None = None,
 ) -> Built:
     """Read, extract, link and map a corpus into a dataset (no validation, nothing written).
 
@@ -143,6 +144,10 @@ def build_graph(
     files and the compiled shapes' store are made from). ``engine`` is the validator
     (:func:`choose_engine`); for pySHACL the union is built as an rdflib graph.
 
+    Where the validator is Oxigraph (a large corpus), each document's graph is sealed as soon as it is
+    mapped: its statements go to a file in a new folder under ``spill_dir`` (the system's temporary
+    folder by default) and its terms are dropped, so memory holds one document's terms at a time.
+
     Raises:
         ReadError: the corpus, its manifest or the curation file cannot be read.
         ValueError: an unknown engine.
@@ -150,7 +155,7 @@ def build_graph(
     if engine not in ENGINE_CHOICES:
         raise ValueError(f"unknown validation engine {engine!r} (one of {', '.join(ENGINE_CHOICES)})")
     with gc_paused():
-        return _build_graph(corpus_dir, vocab, progress, curation_file, jobs, engine)
+        return _build_graph(corpus_dir, vocab, progress, curation_file, jobs, engine, spill_dir)
 
 
 Extracted = tuple[list[MeasureFacts], list[Finding]]
@@ -253,6 +258,7 @@ def _build_graph(
     curation_file: Path | None,
     jobs: int,
     engine: str,
+    spill_dir: Path | None,
 ) -> Built:
     timings: dict[str, float] = {}
     vocab = vocab or load_vocabulary()
@@ -279,8 +285,14 @@ def _build_graph(
         ds = new_dataset(vocab)
         mapper = Mapper(ds, vocab)
         for d, facts in zip(corpus.documents, facts_by_doc, strict=True):
-            if d.document.meta.kind is not None:
-                mapper.add_document(d, facts)
+            if d.document.meta.kind is None:
+                continue
+            mapper.add_document(d, facts)
+            if ds.spill is not None:
+                ds.seal(graph_iri(d.document))
+            elif choose_engine(engine, len(ds)) == "oxigraph":  # large: seal this graph and those before
+                ds.spill_to(spill_dir or Path(tempfile.gettempdir()))
+                ds.seal_all()
         # While the linker works in its own process, write each graph's statements (what the graph
         # files and the validator's store are made from).
         engine = choose_engine(engine, len(ds))
@@ -295,6 +307,8 @@ def _build_graph(
     t = time.perf_counter()
     if any(d.plan_items for d in corpus.documents):
         mapper.add_plan_links(linked.links)
+    if ds.spill is not None:
+        ds.seal_all()
     union = union_graph(ds) if engine == "pyshacl" else None
     timings["map"] = mapped + time.perf_counter() - t
     return Built(corpus, all_facts, ds, tuple(findings), timings, linked.links, linked.candidates, union, engine)
@@ -410,15 +424,15 @@ def _build(
     wall = time.perf_counter()
     wall_clock = time.time()
     shapes = load_shapes(shapes_dir)
-    built = build_graph(corpus_dir, progress=progress, jobs=jobs, engine=engine)
-    timings = dict(built.timings)
     prepare_output(out)
+    built = build_graph(corpus_dir, progress=progress, jobs=jobs, engine=engine, spill_dir=out)
+    timings = dict(built.timings)
 
     progress("validate", 5, len(STAGES))
     staged: list[tuple[str, Path]] = []
     try:
-        if jobs > 1:  # the statements, made here before the fork, serve the writer and this process alike
-            t = time.perf_counter()
+        if jobs > 1 and built.dataset.spill is None:  # the statements, made here before the fork, serve
+            t = time.perf_counter()  # the writer and this process alike
             union_statements(built.dataset)
             timings["map"] += time.perf_counter() - t
         writer = partial(_stage_graph_files, built.dataset, out, BACKGROUND_FILES)
@@ -428,17 +442,17 @@ def _build(
             timings["validate"] = time.perf_counter() - t
 
             progress("serialise", 6, len(STAGES))
+            here, here_time = _stage_graph_files(built.dataset, out, set(GRAPH_FILES) - set(BACKGROUND_FILES))
+            staged.extend(here)
             t = time.perf_counter()
-            if built.store is not None:  # the union's distinct statements are made for the files anyway
-                counts = count(built.store, triples=len(union_statements(built.dataset)))
+            if built.store is not None:  # the union's distinct statements were counted writing the files
+                counts = count(built.store, triples=built.dataset.union_size())
             else:
                 counts = count(built.dataset)
             for sev in (Severity.VIOLATION, Severity.WARNING, Severity.INFO):
                 counts[sev.value.lower() + "s"] = rep.count(sev)
             payloads = _report_files(rep, built, counts, corpus_dir)
             reports = time.perf_counter() - t
-            here, here_time = _stage_graph_files(built.dataset, out, set(GRAPH_FILES) - set(BACKGROUND_FILES))
-            staged.extend(here)
             graph_staged, graph_time = graph_files.result()
             staged.extend(graph_staged)
         timings["serialise"] = graph_time + here_time + reports
@@ -453,6 +467,8 @@ def _build(
                 f"a background process of the build stopped: {e}", hint="run again, or with --jobs 1"
             ) from e
         raise
+    finally:
+        built.dataset.close()
     commit(staged)
     files = {final.name: final for _, final in staged}
     files = {name: files[name] for name in OUTPUTS}

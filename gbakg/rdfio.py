@@ -10,6 +10,8 @@ Oxigraph writes language tags in lower case; :func:`canonical_lang` restores BCP
 
 from __future__ import annotations
 
+import heapq
+import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -78,6 +80,91 @@ def from_ox(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
             return Literal(term.value)
         return Literal(term.value, datatype=_datatype(dt))
     raise TypeError(f"cannot convert the term {term!r} from Oxigraph")
+
+
+# Canonical N-Triples escapes: backslash, quote, the named control characters, other controls as \uXXXX.
+_NT_ESCAPES = str.maketrans(
+    {chr(c): f"\\u{c:04X}" for c in [*range(0x20), 0x7F]}
+    | {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
+)
+
+
+def nt(term: Node) -> str:
+    """A term in N-Triples syntax. IRIs and literals are written here (rdflib has already checked the
+    IRIs; literals escape backslash, quote and line ends as N-Triples requires); anything else by
+    Oxigraph."""
+    if type(term) is URIRef:
+        return f"<{term}>"
+    if type(term) is Literal:
+        text = f'"{str.translate(term, _NT_ESCAPES)}"'
+        if term.language:
+            return f"{text}@{term.language.lower()}"
+        if term.datatype is not None and str(term.datatype) != _XSD_STRING:
+            return f"{text}^^<{term.datatype}>"
+        return text
+    return str(convert_to_ox(term))
+
+
+def statement_lines(triples: Iterable[Triple]) -> list[str]:
+    """Distinct triples as N-Triples lines (``s p o .`` and a newline), in code-point order: the
+    canonical order, and what every graph file and store is made from.
+
+    Ordering whole lines is ordering their statements: where one statement is the start of another
+    (``"a"`` and ``"a"@en``), the longer goes on with ``@`` or ``^``, which sort after the space of
+    " ." (nothing in a statement sorts before a space: controls are escaped).
+    """
+    return sorted({f"{nt(s)} {nt(p)} {nt(o)} .\n" for s, p, o in triples})
+
+
+class Run:
+    """One graph's distinct statements as sorted N-Triples lines (:func:`statement_lines`), held in
+    memory or, spilled, in a file of their text (read back line by line, never whole)."""
+
+    __slots__ = ("lines", "path", "size")
+
+    def __init__(self, lines: list[str], spill: Path | None = None):
+        self.size = len(lines)
+        self.path = spill
+        self.lines: list[str] | None = lines
+        if spill is not None:
+            with spill.open("w", encoding="utf-8", newline="") as fh:
+                fh.writelines(lines)
+            self.lines = None
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __iter__(self) -> Iterator[str]:
+        if self.lines is not None:
+            return iter(self.lines)
+        return self._read()
+
+    def _read(self) -> Iterator[str]:
+        assert self.path is not None
+        with self.path.open(encoding="utf-8", newline="") as fh:
+            yield from fh
+
+    def pieces(self, size: int) -> Iterator[str]:
+        """The text, ``size`` statements at a time."""
+        it = iter(self)
+        while chunk := "".join(itertools.islice(it, size)):
+            yield chunk
+
+    def triples(self) -> Iterator[Triple]:
+        """The statements as rdflib terms."""
+        term = term_converter()
+        for piece in self.pieces(20_000):
+            for t in ox.parse(piece.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES):
+                yield term(t.subject), term(t.predicate), term(t.object)
+
+
+def merge_runs(runs: Iterable[Iterable[str]]) -> Iterator[str]:
+    """The distinct lines of sorted runs, in order: a k-way merge that holds one line of each run."""
+    previous = None
+    for line in heapq.merge(*runs):
+        if line != previous:
+            yield line
+            previous = line
 
 
 def term_converter() -> Callable[[ox.NamedNode | ox.BlankNode | ox.Literal], Node]:

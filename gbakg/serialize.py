@@ -12,19 +12,18 @@ import io
 import itertools
 import json
 import re
-import weakref
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from typing import IO, TextIO, cast
 
 import pyoxigraph as ox
-from rdflib import RDF, Graph, Literal, URIRef
+from rdflib import RDF, Graph
 from rdflib.term import Node
 
 from .errors import ExportError
 from .mapping import NamedGraphs
 from .namespaces import SERIAL_PREFIXES
-from .rdfio import canonical_lang, convert_to_ox
+from .rdfio import Run, canonical_lang, nt, statement_lines
 
 FORMATS = {
     "turtle": ox.RdfFormat.TURTLE,
@@ -35,87 +34,47 @@ FORMATS = {
 }
 Triple = tuple[Node, Node, Node]
 RDF_TYPE = str(RDF.type)
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-
-
-# Canonical N-Triples escapes: backslash, quote, the named control characters, other controls as \uXXXX.
-_NT_ESCAPES = str.maketrans(
-    {chr(c): f"\\u{c:04X}" for c in [*range(0x20), 0x7F]}
-    | {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
-)
-
-
-def nt(term: Node) -> str:
-    """A term in N-Triples syntax. IRIs and literals are written here (rdflib has already checked the
-    IRIs; literals escape backslash, quote and line ends as N-Triples requires); anything else by
-    Oxigraph."""
-    if type(term) is URIRef:
-        return f"<{term}>"
-    if type(term) is Literal:
-        text = f'"{str.translate(term, _NT_ESCAPES)}"'
-        if term.language:
-            return f"{text}@{term.language.lower()}"
-        if term.datatype is not None and str(term.datatype) != XSD_STRING:
-            return f"{text}^^<{term.datatype}>"
-        return text
-    return str(convert_to_ox(term))
 
 
 def _statements(triples: Iterable[Triple]) -> list[str]:
-    """Distinct statements as N-Triples text without the final " .", in code-point order: the
-    canonical order."""
-    return sorted({f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in triples})
+    """Distinct statements as N-Triples lines, in code-point order: the canonical order."""
+    return statement_lines(triples)
 
 
-def graph_statements(ds: NamedGraphs) -> dict[Node, list[str]]:
-    """Each named graph's sorted statements, each remembered until its graph grows: N-Quads, N-Triples,
-    TriG, Turtle, JSON-LD and the validation store are all made from them, and each term is written
-    once."""
-    cached = _STATEMENTS.setdefault(ds, {})
-    out: dict[Node, list[str]] = {}
-    for g in sorted(ds.graphs, key=str):
-        size = len(ds.graphs[g])
-        if g not in cached or cached[g][0] != size:
-            cached[g] = (size, _statements(ds.graphs[g]))
-        out[g] = cached[g][1]
-    return out
+def graph_statements(ds: NamedGraphs) -> dict[Node, Run]:
+    """Each named graph's sorted statements (:class:`~gbakg.rdfio.Run`), by graph IRI: N-Quads,
+    N-Triples, TriG, Turtle, JSON-LD and the validation store are all made from them, and each term is
+    written once."""
+    return {g: ds.run(g) for g in ds.names()}
 
 
-_STATEMENTS: weakref.WeakKeyDictionary[NamedGraphs, dict[Node, tuple[int, list[str]]]] = weakref.WeakKeyDictionary()
-
-
-def union_statements(data: Graph | NamedGraphs | Iterable[Triple]) -> list[str]:
-    """The distinct statements (of the union, for named graphs), sorted, as N-Triples without " ."."""
+def union_statements(data: Graph | NamedGraphs | Iterable[Triple]) -> Iterable[str]:
+    """The distinct statements (of the union, for named graphs), sorted, as N-Triples lines: a list,
+    or for a dataset with spilled graphs a merge of their runs."""
     if not isinstance(data, NamedGraphs):
         return _statements(data)
-    cached = _UNION_LINES.get(data)
-    if cached is None or cached[0] != len(data):
-        # Each graph's lines are sorted already: sorting their concatenation merges runs (Timsort), and
-        # a statement in two graphs is then dropped next to its twin, faster than a set of them all.
-        merged = sorted(itertools.chain.from_iterable(graph_statements(data).values()))
-        lines = [line for line, after in itertools.pairwise(merged) if line != after]
-        lines += merged[-1:]
-        cached = (len(data), lines)
-        _UNION_LINES[data] = cached
-    return cached[1]
+    return data.union_lines()
 
 
-_UNION_LINES: weakref.WeakKeyDictionary[NamedGraphs, tuple[int, list[str]]] = weakref.WeakKeyDictionary()
+def _pieces(lines: Iterable[str]) -> Iterator[str]:
+    """Lines joined :data:`CHUNK` at a time."""
+    it = iter(lines)
+    while piece := "".join(itertools.islice(it, CHUNK)):
+        yield piece
 
 
 def _ntriples_pieces(data: Graph | NamedGraphs | Iterable[Triple]) -> Iterator[str]:
     """The union's sorted statements as N-Triples text, :data:`CHUNK` statements at a time."""
-    lines = union_statements(data)
-    for i in range(0, len(lines), CHUNK):
-        yield "".join(f"{line} .\n" for line in lines[i : i + CHUNK])
+    return _pieces(union_statements(data))
 
 
 def _nquads_pieces(ds: NamedGraphs) -> Iterator[str]:
-    """Each graph's sorted statements as N-Quads text, :data:`CHUNK` statements at a time, by graph IRI."""
-    for g, lines in graph_statements(ds).items():
-        name = nt(g)
-        for i in range(0, len(lines), CHUNK):
-            yield "".join(f"{line} {name} .\n" for line in lines[i : i + CHUNK])
+    """Each graph's sorted statements as N-Quads text, :data:`CHUNK` statements at a time, by graph IRI.
+    (No line holds " ." and a newline but at its end: a literal's newlines are escaped.)"""
+    for g, run in graph_statements(ds).items():
+        end = f" {nt(g)} .\n"
+        for piece in run.pieces(CHUNK):
+            yield piece.replace(" .\n", end)
 
 
 def canonical_ntriples(data: Graph | NamedGraphs | Iterable[Triple]) -> str:
@@ -128,16 +87,23 @@ def canonical_nquads(ds: NamedGraphs) -> str:
     return "".join(_nquads_pieces(ds))
 
 
-def load_store(ds: NamedGraphs) -> ox.Store:
-    """The named graphs loaded into a new pyoxigraph store, a piece at a time (no text of the whole
-    dataset at once).
+def load_store(ds: NamedGraphs, path: str | None = None) -> ox.Store:
+    """The named graphs loaded into a new pyoxigraph store (in memory, or on disk in the folder
+    ``path``), a graph and a piece at a time: no text of the whole dataset at once.
 
     Oxigraph's store keeps literals of derived XSD types as their primitive type ("5"^^xsd:int is
     read back as "5"^^xsd:integer); the files are written from the dataset, never from the store.
     """
-    store = ox.Store()
-    for text in _nquads_pieces(ds):
-        store.load(text.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+    store = ox.Store(path)
+    for g, run in graph_statements(ds).items():
+        graph = ox.NamedNode(str(g))
+        if run.path is not None and path is not None:
+            store.bulk_load(path=str(run.path), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+        elif run.path is not None:
+            store.load(path=str(run.path), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+        else:
+            for piece in run.pieces(CHUNK):
+                store.load(piece.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
     return store
 
 
@@ -290,7 +256,7 @@ def _jsonld_pieces(data: Graph | NamedGraphs, prefixes: dict[str, str]) -> Itera
     for line in union_statements(data):
         s_end = line.index(" ")
         p_end = line.index(" ", s_end + 1)
-        s, p, o = line[:s_end], line[s_end + 1 : p_end], line[p_end + 1 :]
+        s, p, o = line[:s_end], line[s_end + 1 : p_end], line[p_end + 1 : -3]  # without " ." and newline
         if p == rdf_type and o[0] == "<":
             k, v = "@type", f'"{iri(o[1:-1])}"'
         else:

@@ -85,6 +85,32 @@ def test_both_validators_give_the_same_files(build_result, corpus_dir, tmp_path)
             assert (tmp_path / name).read_bytes() == build_result.files[name].read_bytes(), name
     summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
     assert summary["validator"] == "oxigraph"
+    assert not list(tmp_path.glob(".gbakg-runs-*"))  # the spilled statements are removed
+
+
+def test_a_large_build_seals_each_document_graph_into_a_file(corpus_dir, tmp_path, built):
+    """With Oxigraph as the validator, each document's graph is written to a run file once mapped and
+    its terms dropped; the dataset is the same."""
+    from gbakg.pipeline import build_graph
+    from gbakg.serialize import canonical_nquads
+
+    spilled = build_graph(corpus_dir, engine="oxigraph", spill_dir=tmp_path)
+    ds = spilled.dataset
+    assert ds.spill is not None and ds.spill.parent == tmp_path
+    assert not ds.graphs and set(ds.sealed) == set(built.dataset.names())
+    assert all(r.lines is None and r.path and r.path.is_file() for r in ds.sealed.values())
+    assert canonical_nquads(ds) == canonical_nquads(built.dataset)
+    assert ds.union_size() == len(built.dataset.union())
+    ds.close()
+    assert not ds.spill.exists()
+
+
+def test_auto_spills_once_the_graph_outgrows_pyshacl(corpus_dir, tmp_path, monkeypatch):
+    from gbakg import pipeline
+
+    monkeypatch.setattr(pipeline, "PYSHACL_MAX_TRIPLES", 20_000)  # the corpus is about twice that
+    auto = pipeline.build_graph(corpus_dir, engine="auto", spill_dir=tmp_path)
+    assert auto.engine == "oxigraph" and not auto.dataset.graphs and auto.dataset.spill is not None
 
 
 def test_auto_chooses_the_validator_by_size():

@@ -7,7 +7,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rdflib import XSD, Graph, Literal, URIRef
 
-from gbakg.rdfio import canonical_lang, from_ox, parse_graph, syntax_location, syntax_message, to_ox
+from gbakg.rdfio import (
+    canonical_lang,
+    from_ox,
+    merge_runs,
+    nt,
+    parse_graph,
+    statement_lines,
+    syntax_location,
+    syntax_message,
+    to_ox,
+)
 
 
 @given(
@@ -107,3 +117,29 @@ def test_a_frozen_store_is_read_only_and_keeps_its_prefixes():
         g.add((ex, ex, Literal(1)))
     with pytest.raises(TypeError, match="read-only"):
         g.remove((ex, None, None))
+
+
+_objects = st.one_of(
+    st.builds(Literal, st.text(alphabet='ab"\\\n @^', max_size=4)),
+    st.builds(
+        lambda t, lang: Literal(t, lang=lang), st.text(alphabet="ab ", max_size=3), st.sampled_from(["en", "zh-Hans"])
+    ),
+    st.builds(lambda t: Literal(t, datatype=XSD.token), st.text(alphabet="ab", max_size=3)),
+    st.builds(lambda t: URIRef("https://example.org/" + t), st.text(alphabet="ab", max_size=3)),
+)
+
+
+@given(st.lists(_objects, max_size=12))
+def test_statement_lines_are_in_the_order_of_their_statements(objects):
+    """Sorting whole lines (with " ." and a newline) orders them as their statements would be: where a
+    statement is the start of another ("a" and "a"@en), the shorter comes first either way."""
+    s, p = URIRef("https://example.org/s"), URIRef("https://example.org/p")
+    lines = statement_lines((s, p, o) for o in objects)
+    assert all(line.endswith(" .\n") and line.count("\n") == 1 for line in lines)
+    bare = [line[:-3] for line in lines]
+    assert bare == sorted({f"{nt(s)} {nt(p)} {nt(o)}" for o in objects})
+
+
+@given(st.lists(st.lists(st.text(alphabet="abc", max_size=3)), max_size=5))
+def test_merging_runs_gives_their_distinct_lines_in_order(runs):
+    assert list(merge_runs(sorted(r) for r in runs)) == sorted({x for r in runs for x in r})

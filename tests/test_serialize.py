@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pyoxigraph as ox
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from rdflib import XSD, Dataset, Graph, Literal, URIRef
 
 from gbakg.mapping import NamedGraphs
 from gbakg.rdfio import to_ox
-from gbakg.serialize import canonical_nquads, canonical_ntriples, nt, serialize
+from gbakg.serialize import FORMATS, canonical_nquads, canonical_ntriples, load_store, nt, serialize
 
 EX = "https://example.org/"
 
@@ -94,3 +95,29 @@ def test_json_ld_holds_any_literal_exactly(text, lang, datatype):
     node = json.loads(out)["@graph"][0]
     assert node["@type"] == [EX + "C"] and node[EX + "p"][0]["@value"] == str(term)
     assert Graph().parse(data=out, format="json-ld").isomorphic(g)
+
+
+def test_a_sealed_and_spilled_dataset_writes_the_same_bytes(tmp_path):
+    """Sealed graphs (their statements in files) give every format, the union and a store unchanged."""
+    ds = _dataset()
+    ds.spill_to(tmp_path)
+    ds.seal_all()
+    assert not ds.graphs and len(ds) == len(_dataset()) == 4
+    assert all(r.path is not None and r.path.parent.parent == tmp_path for r in ds.sealed.values())
+    for fmt in FORMATS:
+        assert serialize(ds, fmt) == serialize(_dataset(), fmt), fmt
+    assert ds.union() == _dataset().union() and ds.union_size() == 3
+    assert set(load_store(ds)) == set(load_store(_dataset()))
+    with pytest.raises(ValueError, match="sealed"):
+        ds.graph(URIRef(EX + "g1"))
+    folder = ds.spill
+    ds.close()
+    assert folder is not None and not folder.exists()
+
+
+def test_an_open_graph_sealed_in_memory_keeps_its_statements():
+    ds = _dataset()
+    ds.seal(URIRef(EX + "g2"))
+    run = ds.sealed[URIRef(EX + "g2")]
+    assert run.path is None and list(run) == sorted(run) and len(run) == 2
+    assert canonical_nquads(ds) == canonical_nquads(_dataset())
