@@ -100,6 +100,7 @@ class NamedGraphs:
         self._union: tuple[int, frozenset[Triple]] | None = None
         self._union_lines: tuple[int, list[str]] | None = None
         self._union_size: tuple[int, int] | None = None
+        self._cleanup: weakref.finalize | None = None
 
     def spill_to(self, parent: Path) -> Path:
         """Write the graphs sealed from now on to files in a new folder under ``parent`` (removed with
@@ -111,7 +112,7 @@ class NamedGraphs:
 
     def close(self) -> None:
         """Remove the spilled files (the sealed graphs they hold can no longer be read)."""
-        if self.spill is not None:
+        if self._cleanup is not None:
             self._cleanup()
 
     def graph(self, iri: URIRef) -> GraphView:
@@ -127,9 +128,15 @@ class NamedGraphs:
             return
         self._runs.pop(iri, None)
         path = None
-        if self.spill is not None:
-            path = self.spill / f"{len(self.sealed):06d}.nt"
+        if self.spill is not None:  # named by graph, so that processes sealing graphs side by side never collide
+            path = self.spill / f"{hashlib.sha1(str(iri).encode('utf-8')).hexdigest()[:20]}.nt"
         self.sealed[iri] = Run(statement_lines(triples), path)
+
+    def adopt(self, iri: URIRef, run: Run) -> None:
+        """Take in a graph sealed elsewhere (by another process, into this spill folder)."""
+        if iri in self.graphs or iri in self.sealed:
+            raise ValueError(f"the graph {iri} is already here")
+        self.sealed[iri] = run
 
     def seal_all(self) -> None:
         for iri in list(self.graphs):
@@ -474,6 +481,15 @@ class Mapper:
     def add_plan_links(self, links: Iterable[PlanLinkFact]) -> None:
         """PlanLink nodes (score, origin, shared terms) and the gba:carriesOut shortcut, in their own graph."""
         g = self.ds.graph(PLAN_LINKS_GRAPH)
+        # Scores, origins and shared terms recur over many links: each literal is made once.
+        made: dict[tuple[str, URIRef | None], Literal] = {}
+
+        def literal(value: str, datatype: URIRef | None = None) -> Literal:
+            lit = made.get((value, datatype))
+            if lit is None:
+                lit = made[value, datatype] = Literal(value, datatype=datatype)
+            return lit
+
         for link in links:
             node = plan_link_iri(link.plan, link.item, link.measure)
             item = ID[f"workplan/{link.plan}/item/{link.item}"]
@@ -481,10 +497,10 @@ class Mapper:
             g.add((node, RDF.type, GBA.PlanLink))
             g.add((node, GBA.planItem, item))
             g.add((node, GBA.measure, measure))
-            g.add((node, GBA.score, Literal(f"{link.score:.3f}", datatype=XSD.decimal)))
-            g.add((node, GBA.origin, Literal(link.origin)))
+            g.add((node, GBA.score, literal(f"{link.score:.3f}", XSD.decimal)))
+            g.add((node, GBA.origin, literal(link.origin)))
             for term in link.shared:
-                g.add((node, GBA.sharedTerm, Literal(term)))
+                g.add((node, GBA.sharedTerm, literal(term)))
             g.add((node, RDFS.label, Literal(f"item {link.item} → {link.measure}")))
             g.add((measure, GBA.carriesOut, item))
 

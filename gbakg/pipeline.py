@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TextIO
 
 import pyoxigraph as ox
-from rdflib import RDF, Graph
+from rdflib import RDF, Graph, URIRef
 from rdflib.namespace import ORG, PROV
 
 from . import report as report_mod
@@ -31,10 +31,10 @@ from .errors import Location, OutputError
 from .extract import extract_document
 from .link import CURATION_FILE, PlanLinker, PlanLinkFact, apply_curation, load_curation, plan_inputs
 from .mapping import Mapper, NamedGraphs, graph_iri, new_dataset, union_graph
-from .models import Corpus, DocumentKind, Finding, MeasureFacts, Severity
+from .models import Corpus, DocumentKind, DocumentRecords, Finding, MeasureFacts, Severity
 from .namespaces import GBA
 from .parallel import Background, default_jobs
-from .rdfio import StoreView
+from .rdfio import Run, StoreView
 from .read import read_corpus
 from .serialize import graph_statements, load_store, union_statements, write
 from .validate import ENGINES, ValidationReport, load_shapes, validate
@@ -284,15 +284,12 @@ def _build_graph(
         t = time.perf_counter()
         ds = new_dataset(vocab)
         mapper = Mapper(ds, vocab)
-        for d, facts in zip(corpus.documents, facts_by_doc, strict=True):
-            if d.document.meta.kind is None:
-                continue
-            mapper.add_document(d, facts)
-            if ds.spill is not None:
-                ds.seal(graph_iri(d.document))
-            elif choose_engine(engine, len(ds)) == "oxigraph":  # large: seal this graph and those before
-                ds.spill_to(spill_dir or Path(tempfile.gettempdir()))
-                ds.seal_all()
+        documents = [
+            (d, facts)
+            for d, facts in zip(corpus.documents, facts_by_doc, strict=True)
+            if d.document.meta.kind is not None
+        ]
+        map_documents(ds, mapper, documents, engine, spill_dir or Path(tempfile.gettempdir()), jobs)
         # While the linker works in its own process, write each graph's statements (what the graph
         # files and the validator's store are made from).
         engine = choose_engine(engine, len(ds))
@@ -312,6 +309,66 @@ def _build_graph(
     union = union_graph(ds) if engine == "pyshacl" else None
     timings["map"] = mapped + time.perf_counter() - t
     return Built(corpus, all_facts, ds, tuple(findings), timings, linked.links, linked.candidates, union, engine)
+
+
+def map_documents(
+    ds: NamedGraphs,
+    mapper: Mapper,
+    documents: list[tuple[DocumentRecords, list[MeasureFacts]]],
+    engine: str,
+    spill_dir: Path,
+    jobs: int,
+) -> None:
+    """Map documents into their named graphs, in order.
+
+    Once the graph is large enough for Oxigraph to validate (:func:`choose_engine`) it spills: the
+    graphs so far are sealed into run files under ``spill_dir``, and each later one as soon as it is
+    mapped. From then on, with ``jobs`` ≥ 2, a forked process maps part of the remaining documents
+    (shared out by length of text) into run files of its own, which this process takes over; the
+    runs are the same either way.
+    """
+    for i, (d, facts) in enumerate(documents):
+        mapper.add_document(d, facts)
+        if choose_engine(engine, len(ds)) == "oxigraph":  # large: seal this graph and those before
+            ds.spill_to(spill_dir)
+            ds.seal_all()
+            rest = documents[i + 1 :]
+            break
+    else:
+        return
+    if jobs < 2 or len(rest) < 2:
+        _map_and_seal(ds, mapper, rest)
+        return
+    mine, theirs = _share_by_length(rest)
+    spill = ds.spill
+
+    def map_part() -> dict[str, tuple[str, int]]:
+        part = NamedGraphs()
+        part.spill = spill
+        _map_and_seal(part, Mapper(part, mapper.vocab), theirs)
+        return {str(g): (str(r.path), len(r)) for g, r in part.sealed.items()}
+
+    with Background(map_part, parallel=True) as other:
+        _map_and_seal(ds, mapper, mine)
+        for g, (path, size) in other.result().items():
+            ds.adopt(URIRef(g), Run.spilled(Path(path), size))
+
+
+def _map_and_seal(ds: NamedGraphs, mapper: Mapper, documents: list[tuple[DocumentRecords, list[MeasureFacts]]]) -> None:
+    for d, facts in documents:
+        mapper.add_document(d, facts)
+        ds.seal(graph_iri(d.document))
+
+
+def _share_by_length(documents: list[tuple[DocumentRecords, list[MeasureFacts]]]) -> tuple[list, list]:
+    """Documents shared out between two processes by length of text, longest first (each part in the
+    documents' order)."""
+    loads, parts = [0, 0], [[], []]  # type: ignore[var-annotated]
+    for i in sorted(range(len(documents)), key=lambda i: (-len(documents[i][0].document.text), i)):
+        k = loads.index(min(loads))
+        loads[k] += len(documents[i][0].document.text)
+        parts[k].append(i)
+    return [documents[i] for i in sorted(parts[0])], [documents[i] for i in sorted(parts[1])]
 
 
 LINK_CLASSES = (
@@ -406,8 +463,8 @@ def build(
         return _build(corpus_dir, Path(out_dir), progress, shapes_dir, jobs, engine)
 
 
-# Written by the forked writer while this process validates; graph.jsonld is written here after the
-# reports, which evens the two processes' work out (the validator is done first on a large graph).
+# Written by the forked writer while this process validates; graph.jsonld is written here after
+# validation, which evens the two processes' work out (a third process, on two cores, slows both).
 BACKGROUND_FILES = ("graph.trig", "graph.ttl")
 
 
@@ -445,7 +502,7 @@ def _build(
             here, here_time = _stage_graph_files(built.dataset, out, set(GRAPH_FILES) - set(BACKGROUND_FILES))
             staged.extend(here)
             t = time.perf_counter()
-            if built.store is not None:  # the union's distinct statements were counted writing the files
+            if built.store is not None:  # the union's distinct statements were counted writing graph.jsonld
                 counts = count(built.store, triples=built.dataset.union_size())
             else:
                 counts = count(built.dataset)
@@ -468,6 +525,7 @@ def _build(
             ) from e
         raise
     finally:
+        built.store = None
         built.dataset.close()
     commit(staged)
     files = {final.name: final for _, final in staged}

@@ -131,6 +131,13 @@ class Run:
                 fh.writelines(lines)
             self.lines = None
 
+    @classmethod
+    def spilled(cls, path: Path, size: int) -> Run:
+        """A run already written to a file (by another process) of ``size`` statements."""
+        run = cls([])
+        run.path, run.size, run.lines = path, size, None
+        return run
+
     def __len__(self) -> int:
         return self.size
 

@@ -87,19 +87,17 @@ def canonical_nquads(ds: NamedGraphs) -> str:
     return "".join(_nquads_pieces(ds))
 
 
-def load_store(ds: NamedGraphs, path: str | None = None) -> ox.Store:
-    """The named graphs loaded into a new pyoxigraph store (in memory, or on disk in the folder
-    ``path``), a graph and a piece at a time: no text of the whole dataset at once.
+def load_store(ds: NamedGraphs) -> ox.Store:
+    """The named graphs loaded into a new in-memory pyoxigraph store, a graph and a piece at a time
+    (never the text of the whole dataset at once; spilled graphs straight from their files).
 
     Oxigraph's store keeps literals of derived XSD types as their primitive type ("5"^^xsd:int is
     read back as "5"^^xsd:integer); the files are written from the dataset, never from the store.
     """
-    store = ox.Store(path)
+    store = ox.Store()
     for g, run in graph_statements(ds).items():
         graph = ox.NamedNode(str(g))
-        if run.path is not None and path is not None:
-            store.bulk_load(path=str(run.path), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
-        elif run.path is not None:
+        if run.path is not None:
             store.load(path=str(run.path), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
         else:
             for piece in run.pieces(CHUNK):

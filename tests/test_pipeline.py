@@ -88,13 +88,14 @@ def test_both_validators_give_the_same_files(build_result, corpus_dir, tmp_path)
     assert not list(tmp_path.glob(".gbakg-runs-*"))  # the spilled statements are removed
 
 
-def test_a_large_build_seals_each_document_graph_into_a_file(corpus_dir, tmp_path, built):
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_large_build_seals_each_document_graph_into_a_file(corpus_dir, tmp_path, built, jobs):
     """With Oxigraph as the validator, each document's graph is written to a run file once mapped and
-    its terms dropped; the dataset is the same."""
+    its terms dropped (in two processes, each mapping part of the documents); the dataset is the same."""
     from gbakg.pipeline import build_graph
     from gbakg.serialize import canonical_nquads
 
-    spilled = build_graph(corpus_dir, engine="oxigraph", spill_dir=tmp_path)
+    spilled = build_graph(corpus_dir, engine="oxigraph", spill_dir=tmp_path, jobs=jobs)
     ds = spilled.dataset
     assert ds.spill is not None and ds.spill.parent == tmp_path
     assert not ds.graphs and set(ds.sealed) == set(built.dataset.names())
