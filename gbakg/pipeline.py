@@ -161,6 +161,18 @@ def build_graph(
 Extracted = tuple[list[MeasureFacts], list[Finding]]
 
 
+def share_by_length(texts: list[str]) -> tuple[list[int], list[int]]:
+    """The indexes of texts shared out between two processes by length, longest first, so that both
+    get about the same work; each part in ascending order."""
+    loads = [0, 0]
+    parts: tuple[list[int], list[int]] = ([], [])
+    for i in sorted(range(len(texts)), key=lambda i: (-len(texts[i]), i)):
+        k = loads.index(min(loads))
+        loads[k] += len(texts[i])
+        parts[k].append(i)
+    return sorted(parts[0]), sorted(parts[1])
+
+
 def extract_corpus(corpus: Corpus, vocab: Vocabulary, jobs: int = 1) -> list[Extracted]:
     """The facts and findings of every document, in the corpus's order.
 
@@ -171,12 +183,7 @@ def extract_corpus(corpus: Corpus, vocab: Vocabulary, jobs: int = 1) -> list[Ext
     docs = corpus.documents
     if jobs < 2 or len(docs) < 2:
         return [extract_document(d, vocab) for d in docs]
-    loads: list[int] = [0, 0]
-    parts: list[list[int]] = [[], []]
-    for i in sorted(range(len(docs)), key=lambda i: (-len(docs[i].document.text), i)):
-        k = loads.index(min(loads))
-        loads[k] += len(docs[i].document.text)
-        parts[k].append(i)
+    parts = share_by_length([d.document.text for d in docs])
 
     def extract(indexes: list[int]) -> dict[int, Extracted]:
         return {i: extract_document(docs[i], vocab) for i in indexes}
@@ -339,7 +346,7 @@ def map_documents(
     if jobs < 2 or len(rest) < 2:
         _map_and_seal(ds, mapper, rest)
         return
-    mine, theirs = _share_by_length(rest)
+    mine, theirs = ([rest[i] for i in part] for part in share_by_length([d.document.text for d, _ in rest]))
     spill = ds.spill
 
     def map_part() -> dict[str, tuple[str, int]]:
@@ -358,17 +365,6 @@ def _map_and_seal(ds: NamedGraphs, mapper: Mapper, documents: list[tuple[Documen
     for d, facts in documents:
         mapper.add_document(d, facts)
         ds.seal(graph_iri(d.document))
-
-
-def _share_by_length(documents: list[tuple[DocumentRecords, list[MeasureFacts]]]) -> tuple[list, list]:
-    """Documents shared out between two processes by length of text, longest first (each part in the
-    documents' order)."""
-    loads, parts = [0, 0], [[], []]  # type: ignore[var-annotated]
-    for i in sorted(range(len(documents)), key=lambda i: (-len(documents[i][0].document.text), i)):
-        k = loads.index(min(loads))
-        loads[k] += len(documents[i][0].document.text)
-        parts[k].append(i)
-    return [documents[i] for i in sorted(parts[0])], [documents[i] for i in sorted(parts[1])]
 
 
 LINK_CLASSES = (

@@ -36,11 +36,6 @@ Triple = tuple[Node, Node, Node]
 RDF_TYPE = str(RDF.type)
 
 
-def _statements(triples: Iterable[Triple]) -> list[str]:
-    """Distinct statements as N-Triples lines, in code-point order: the canonical order."""
-    return statement_lines(triples)
-
-
 def graph_statements(ds: NamedGraphs) -> dict[Node, Run]:
     """Each named graph's sorted statements (:class:`~gbakg.rdfio.Run`), by graph IRI: N-Quads,
     N-Triples, TriG, Turtle, JSON-LD and the validation store are all made from them, and each term is
@@ -52,7 +47,7 @@ def union_statements(data: Graph | NamedGraphs | Iterable[Triple]) -> Iterable[s
     """The distinct statements (of the union, for named graphs), sorted, as N-Triples lines: a list,
     or for a dataset with spilled graphs a merge of their runs."""
     if not isinstance(data, NamedGraphs):
-        return _statements(data)
+        return statement_lines(data)
     return data.union_lines()
 
 
