@@ -119,3 +119,8 @@ def test_gap_report(built):
     assert any(not ms for *_, ms in gaps.items)
     md = plan_gaps_markdown(built.graph)
     assert "## Items with no implementing measure" in md and "## Measures that carry out no item" in md
+    # read from a store, a property at a time, the report is the same
+    from gbakg.rdfio import StoreView
+    from gbakg.serialize import load_store
+
+    assert plan_gaps(StoreView(load_store(built.dataset))) == gaps

@@ -76,6 +76,31 @@ def test_a_store_view_reads_the_union_of_the_graphs_as_rdflib_terms():
     assert len(view.graph()) == 2
 
 
+def test_lexical_pairs_are_the_same_strings_from_a_graph_and_from_a_store():
+    import pyoxigraph as ox
+    from rdflib import Graph
+
+    from gbakg.rdfio import StoreView, lexical_pairs
+
+    g = Graph()
+    ex = "http://example.org/"
+    g.add(
+        (
+            URIRef(ex + "a"),
+            URIRef(ex + "p"),
+            Literal("0.5", datatype=URIRef("http://www.w3.org/2001/XMLSchema#decimal")),
+        )
+    )
+    g.add((URIRef(ex + "a"), URIRef(ex + "p"), Literal("甲", lang="zh-Hans")))
+    g.add((URIRef(ex + "b"), URIRef(ex + "p"), URIRef(ex + "c")))
+    g.add((URIRef(ex + "b"), URIRef(ex + "q"), URIRef(ex + "c")))
+    store = ox.Store()
+    store.load(g.serialize(format="nt").encode(), format=ox.RdfFormat.N_TRIPLES)
+    expected = {(ex + "a", "0.5"), (ex + "a", "甲"), (ex + "b", ex + "c")}
+    assert set(lexical_pairs(g, URIRef(ex + "p"))) == expected
+    assert set(lexical_pairs(StoreView(store), URIRef(ex + "p"))) == expected
+
+
 @given(
     st.lists(
         st.tuples(st.sampled_from("abc"), st.sampled_from("pq"), st.sampled_from(["a", "b", "1", "甲"])),
