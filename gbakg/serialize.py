@@ -246,14 +246,15 @@ def _jsonld_pieces(data: Graph | NamedGraphs, prefixes: dict[str, str]) -> Itera
     values: list[str] = []
     subject = key = None
     separator = ""  # between nodes: none before the first
+    keys: dict[str, str] = {}  # a predicate as written → its key
     for line in union_statements(data):
-        s_end = line.index(" ")
-        p_end = line.index(" ", s_end + 1)
-        s, p, o = line[:s_end], line[s_end + 1 : p_end], line[p_end + 1 : -3]  # without " ." and newline
+        s, p, o = line.split(" ", 2)  # subjects and predicates hold no space
+        o = o[:-3]  # without " ." and newline
         if p == rdf_type and o[0] == "<":
             k, v = "@type", f'"{iri(o[1:-1])}"'
         else:
-            k, v = iri(p[1:-1]), value(o)
+            k = keys.get(p) or keys.setdefault(p, iri(p[1:-1]))
+            v = value(o)
         if s != subject or k != key:
             if values:
                 members.append(f'"{key}": [{", ".join(values)}]')
