@@ -26,6 +26,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .errors import Location, ReadError
 from .models import MeasureFacts, PlanItem
@@ -91,6 +92,25 @@ def _common_strings(a: str, b: str, min_len: int = 3) -> set[str]:
             found.add(run[i:j])
             i = j
     return {s for s in found if not any(s != t and s in t for t in found)}
+
+
+@dataclass(frozen=True)
+class Cosines:
+    """An item's TF-IDF cosine to each measure that shares a bigram with it: measure indexes in
+    ascending order (numpy arrays) and the cosines."""
+
+    measures: Any
+    values: Any
+
+    def of(self, ks: list[int]) -> list[float]:
+        """The cosines to measures ``ks`` (0 where no bigram is shared)."""
+        import numpy as np
+
+        if not len(self.measures):
+            return [0.0] * len(ks)
+        at = np.searchsorted(self.measures, ks)
+        found = (at < len(self.measures)) & (self.measures[np.minimum(at, len(self.measures) - 1)] == ks)
+        return [float(self.values[a]) if f else 0.0 for a, f in zip(at.tolist(), found.tolist(), strict=True)]
 
 
 class PlanLinker:
@@ -160,9 +180,11 @@ class PlanLinker:
             self._df_cache[s] = sum(1 for k in candidates if s in self.texts[k])
         return self._df_cache[s]
 
-    def nearest(self, item_texts: list[str], k: int = CANDIDATES) -> list[list[int]]:
+    def nearest(self, item_texts: list[str], k: int = CANDIDATES) -> list[tuple[list[int], Cosines]]:
         """For each item, the ``k`` measures with the highest TF-IDF cosine to it (ties: the earlier
-        measure; scores rounded to 12 places so that the order of summation cannot decide)."""
+        measure; scores rounded to 12 places so that the order of summation cannot decide), and its
+        cosine to every measure that shares a bigram with it (what :meth:`score` would work out, to
+        the last bits of a float: the sparse product sums in another order)."""
         import numpy as np
         from scipy import sparse
 
@@ -176,12 +198,13 @@ class PlanLinker:
                     weights.append(w)
         items = sparse.csr_matrix((weights, (rows, cols)), shape=(len(item_texts), len(self.columns)))
         scores = (items @ self.postings).tocsr()
+        scores.sort_indices()
         out = []
         for i in range(len(item_texts)):
             start, end = scores.indptr[i], scores.indptr[i + 1]
             measures, values = scores.indices[start:end], np.round(scores.data[start:end], 12)
             order = np.lexsort((measures, -values))[:k]
-            out.append([int(m) for m in measures[order]])
+            out.append(([int(m) for m in measures[order]], Cosines(measures, scores.data[start:end])))
         return out
 
     def anchors(self, item_text: str, m_index: int) -> list[tuple[float, str]]:
@@ -200,12 +223,15 @@ class PlanLinker:
         return sorted(out, reverse=True)
 
     def score(
-        self, item_text: str, item_places: set[str], item_zone: str | None, m_index: int
+        self, item_text: str, item_places: set[str], item_zone: str | None, m_index: int, lexical: float | None = None
     ) -> tuple[float, tuple[str, ...]]:
+        """An item's score against a measure and its evidence; ``lexical``, their TF-IDF cosine, is
+        worked out here unless given (:meth:`nearest` gives it for every pair that shares a bigram)."""
         m = self.measures[m_index]
-        iv = self._item_vector(item_text)
-        mv = self.vectors[m_index]
-        lexical = sum(v * mv.get(g, 0.0) for g, v in iv.items())
+        if lexical is None:
+            iv = self._item_vector(item_text)
+            mv = self.vectors[m_index]
+            lexical = sum(v * mv.get(g, 0.0) for g, v in iv.items())
         anchors = self.anchors(item_text, m_index)
         shared_entities = [t for t in m.instruments | m.initiatives if t in item_text]
         places = (item_places & m.places) - UBIQUITOUS
@@ -227,17 +253,22 @@ class PlanLinker:
         zones = self._zone_cues()
         items = list(items)
         nearest = self.nearest([item.normalised for item in items])
-        for item, near in zip(items, nearest, strict=True):
+        by_zone: dict[str, list[int]] = {}
+        for k, m in enumerate(self.measures):
+            for z in m.zones:
+                by_zone.setdefault(z, []).append(k)
+        for item, (near, cosines) in zip(items, nearest, strict=True):
             text = item.normalised
             places = {t for m in self.vocab.jurisdiction_matches(text) for t in m.targets}
             head = re.split(r"[。；]", text, maxsplit=1)[0]
             zone = next((z for cue, z in zones if cue in head), None)
             pool = set(near)
             if zone:
-                pool |= {k for k, m in enumerate(self.measures) if zone in m.zones}
-            for k in sorted(pool):
+                pool |= set(by_zone.get(zone, ()))
+            ks = sorted(pool)
+            for k, lexical in zip(ks, cosines.of(ks), strict=True):
                 m = self.measures[k]
-                s, shared = self.score(text, places, zone, k)
+                s, shared = self.score(text, places, zone, k, lexical)
                 if s >= lower:
                     out.append(PlanLinkFact(item.document, item.number, m.key, s, "inferred", shared))
         return sorted(out, key=_link_order)

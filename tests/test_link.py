@@ -124,3 +124,21 @@ def test_gap_report(built):
     from gbakg.serialize import load_store
 
     assert plan_gaps(StoreView(load_store(built.dataset))) == gaps
+
+
+def test_the_cosines_of_the_sparse_product_are_the_scores_own(built):
+    """Candidates are scored with the cosines the sparse product gives (one product for all items);
+    each is the cosine the score works out itself, to the last bits of a float."""
+    from gbakg.link import PlanLinker, plan_inputs
+    from gbakg.vocab import load_vocabulary
+
+    vocab = load_vocabulary()
+    measures, items = plan_inputs(built.corpus, built.facts, vocab)
+    linker = PlanLinker(measures, vocab, items)
+    texts = [i.normalised for i in items]
+    for text, (near, cosines) in zip(texts, linker.nearest(texts), strict=True):
+        ks = sorted({*near, 0, len(measures) - 1})
+        for k, lexical in zip(ks, cosines.of(ks), strict=True):
+            iv, mv = linker._vector(text), linker.vectors[k]
+            assert lexical == pytest.approx(sum(v * mv.get(g, 0.0) for g, v in iv.items()), abs=1e-12)
+            assert linker.score(text, set(), None, k, lexical) == linker.score(text, set(), None, k)
