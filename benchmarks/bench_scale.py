@@ -8,7 +8,9 @@ benchmarks/synth.py (seeded) into --work. Reproduce the README's table with:
 
 Each scale runs the library's ``build()`` (validation and the written files included, ``--jobs``
 processes), then loads the written graph.ttl into Oxigraph (and, up to ``--rdflib-queries-up-to``,
-into rdflib) and times every library query. Peak memory is the largest of the build's processes.
+into rdflib) and times every library query. Peak memory is the largest of the build's processes, for
+the whole build and for each stage (this process's peak during the stage, or that of a forked process
+the stage waited for, whichever is larger).
 """
 
 from __future__ import annotations
@@ -71,6 +73,7 @@ def run_one(corpus: Path, repeat: int, jobs: int, rdflib_queries: bool, engine: 
         "timings_s": {k: round(v, 2) for k, v in timings.items()},
         "build_s": round(result.wall_s, 2),
         "peak_memory_mb": round(result.peak_memory_mb, 1),
+        "peak_memory_by_stage_mb": {k: round(v) for k, v in result.memory_mb.items()},
         "queries": queries,
     }
 
@@ -122,7 +125,8 @@ def main() -> int:
         results.append(result)
         print(
             f"{scale:>4}x  cases {result['cases']:>6}  triples {result['triples']:>9}  build {result['build_s']:>8}s  "
-            f"peak {result['peak_memory_mb']:>7} MB  {result['validator']}  {result['timings_s']}",
+            f"peak {result['peak_memory_mb']:>7} MB  {result['validator']}  {result['timings_s']}\n"
+            f"      peak memory by stage (MB): {result['peak_memory_by_stage_mb']}",
             flush=True,
         )
     slowest = {r["scale"]: max(q["oxigraph_p50_ms"] for q in r["queries"].values()) for r in results}

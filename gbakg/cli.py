@@ -110,6 +110,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         f"({', '.join(f'{k} {v:.2f}s' for k, v in result.timings.items())}); "
         f"peak memory {result.peak_memory_mb:.0f} MB"
     )
+    print(f"  {'memory by stage':<20} {', '.join(f'{k} {v:.0f} MB' for k, v in result.memory_mb.items())}")
     print("Outputs:")
     for _name, path in result.files.items():
         print(f"  {path}")

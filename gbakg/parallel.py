@@ -12,11 +12,46 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import re
+import resource
 import traceback
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
+
+
+_finished_peaks: list[float] = []  # the peak memory of each child whose result was taken, not yet reported
+
+
+def peak_mb() -> float:
+    """This process's peak resident memory, in MB, since it started or since :func:`reset_peak`
+    (Linux's VmHWM; elsewhere the peak since it started)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            m = re.search(r"^VmHWM:\s+(\d+) kB", fh.read(), flags=re.MULTILINE)
+        if m:
+            return int(m.group(1)) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def reset_peak() -> None:
+    """Start measuring this process's peak memory afresh (Linux; elsewhere nothing happens)."""
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as fh:
+            fh.write("5")
+    except OSError:
+        pass
+
+
+def take_child_peaks() -> float:
+    """The largest peak memory, in MB, of the children whose results were taken since the last call
+    (0 if none): a stage's children are counted in the stage that waits for them."""
+    peak = max(_finished_peaks, default=0.0)
+    _finished_peaks.clear()
+    return peak
 
 
 def default_jobs() -> int:
@@ -48,14 +83,16 @@ class Background(Generic[T]):
         if pid == 0:  # the child: compute, send the pickled outcome, and leave without cleanup handlers
             os.close(r)
             code = 0
+            reset_peak()  # its own peak: what it touches, the parent's pages it reads included
             try:
-                payload = pickle.dumps((True, self._fn()))
+                payload = pickle.dumps((True, self._fn(), peak_mb()))
             except BaseException as e:  # noqa: BLE001 - every failure is reported to the parent
                 code = 1
                 try:
-                    payload = pickle.dumps((False, e))
+                    payload = pickle.dumps((False, e, peak_mb()))
                 except Exception:  # an unpicklable exception travels as text
-                    payload = pickle.dumps((False, ChildProcessError("".join(traceback.format_exception(e)))))
+                    error = ChildProcessError("".join(traceback.format_exception(e)))
+                    payload = pickle.dumps((False, error, peak_mb()))
             with os.fdopen(w, "wb") as fh:
                 fh.write(payload)
             os._exit(code)
@@ -72,7 +109,8 @@ class Background(Generic[T]):
                 if not data:
                     self._error = ChildProcessError("the background process ended without an answer")
                 else:
-                    ok, value = pickle.loads(data)
+                    ok, value, child_peak = pickle.loads(data)
+                    _finished_peaks.append(child_peak)
                     if ok:
                         self._value = value
                     else:

@@ -33,7 +33,7 @@ from .link import CURATION_FILE, PlanLinker, PlanLinkFact, apply_curation, load_
 from .mapping import Mapper, NamedGraphs, graph_iri, new_dataset, union_graph
 from .models import Corpus, DocumentKind, DocumentRecords, Finding, MeasureFacts, Severity
 from .namespaces import GBA
-from .parallel import Background, default_jobs
+from .parallel import Background, default_jobs, peak_mb, reset_peak, take_child_peaks
 from .rdfio import Run, StoreView
 from .read import read_corpus
 from .serialize import graph_statements, load_store, union_statements, write
@@ -66,6 +66,7 @@ class BuildResult:
     files: dict[str, Path] = field(default_factory=dict)
     wall_s: float = 0.0
     engine: str = "pyshacl"
+    memory_mb: dict[str, float] = field(default_factory=dict)  # peak memory by stage (see Built.memory_mb)
 
     @property
     def exit_code(self) -> int:
@@ -86,6 +87,9 @@ class Built:
     union: Graph | None = field(default=None, repr=False)
     engine: str = "pyshacl"
     store: ox.Store | None = field(default=None, repr=False)
+    # Each stage's peak resident memory in MB: the largest of this process's during the stage and of
+    # the forked processes the stage waited for.
+    memory_mb: dict[str, float] = field(default_factory=dict)
 
     @property
     def validation_input(self) -> Graph | ox.Store:
@@ -268,20 +272,25 @@ def _build_graph(
     spill_dir: Path | None,
 ) -> Built:
     timings: dict[str, float] = {}
+    memory: dict[str, float] = {}
     vocab = vocab or load_vocabulary()
     progress("read", 1, len(STAGES))
     t = time.perf_counter()
+    reset_peak()
     corpus = read_corpus(corpus_dir, vocab)
     timings["read"] = time.perf_counter() - t
+    memory["read"] = peak_mb()
 
     progress("extract", 2, len(STAGES))
     t = time.perf_counter()
+    reset_peak()
     facts_by_doc: list[list[MeasureFacts]] = []
     findings: list[Finding] = list(corpus.all_findings())
     for facts, extra in extract_corpus(corpus, vocab, jobs):
         facts_by_doc.append(facts)
         findings.extend(extra)
     timings["extract"] = time.perf_counter() - t
+    memory["extract"] = max(peak_mb(), take_child_peaks())
     all_facts = [f for fs in facts_by_doc for f in fs]
 
     progress("link", 3, len(STAGES))
@@ -289,6 +298,7 @@ def _build_graph(
         if jobs > 1:
             progress("map", 4, len(STAGES))
         t = time.perf_counter()
+        reset_peak()
         ds = new_dataset(vocab)
         mapper = Mapper(ds, vocab)
         documents = [
@@ -303,7 +313,11 @@ def _build_graph(
         if jobs > 1:
             graph_statements(ds)
         mapped = time.perf_counter() - t
+        memory["map"] = max(peak_mb(), take_child_peaks())
+        reset_peak()
         linked = linking.result()  # in this process (jobs 1), linking runs here, after the documents
+        memory["link"] = take_child_peaks() if jobs > 1 else peak_mb()  # the linker's own peak
+        reset_peak()
     if jobs <= 1:
         progress("map", 4, len(STAGES))
     timings["link"] = linked.seconds
@@ -315,7 +329,9 @@ def _build_graph(
         ds.seal_all()
     union = union_graph(ds) if engine == "pyshacl" else None
     timings["map"] = mapped + time.perf_counter() - t
-    return Built(corpus, all_facts, ds, tuple(findings), timings, linked.links, linked.candidates, union, engine)
+    memory["map"] = max(memory["map"], peak_mb())
+    links, candidates = linked.links, linked.candidates
+    return Built(corpus, all_facts, ds, tuple(findings), timings, links, candidates, union, engine, memory_mb=memory)
 
 
 def map_documents(
@@ -475,7 +491,7 @@ def _build(
     shapes = load_shapes(shapes_dir)
     prepare_output(out)
     built = build_graph(corpus_dir, progress=progress, jobs=jobs, engine=engine, spill_dir=out)
-    timings = dict(built.timings)
+    timings, memory = dict(built.timings), dict(built.memory_mb)
 
     progress("validate", 5, len(STAGES))
     staged: list[tuple[str, Path]] = []
@@ -488,8 +504,11 @@ def _build(
         # reports (at 100 times the corpus, 49 s of writing beside 41 s of validating and reporting).
         with Background(partial(_stage_graph_files, built.dataset, out), parallel=jobs > 1) as graph_files:
             t = time.perf_counter()  # with the compiled shapes, loading their store (beside the writer)
+            reset_peak()
             rep = validate(built.validation_input, shapes, built.findings, jobs=jobs, engine=built.engine)
             timings["validate"] = time.perf_counter() - t
+            memory["validate"] = max(peak_mb(), take_child_peaks())
+            reset_peak()
 
             progress("serialise", 6, len(STAGES))
             t = time.perf_counter()
@@ -505,8 +524,9 @@ def _build(
         payloads = _report_files(rep, built, counts, corpus_dir, gaps)
         reports += time.perf_counter() - t
         timings["serialise"] = graph_time + reports
+        memory["serialise"] = max(peak_mb(), take_child_peaks())
         peak = _peak_memory_mb()
-        payloads["summary.json"] = _summary(built, counts, timings, time.perf_counter() - wall, jobs, peak)
+        payloads["summary.json"] = _summary(built, counts, timings, time.perf_counter() - wall, jobs, peak, memory)
         staged.extend(stage(out, payloads))
     except BaseException as e:
         discard(staged)
@@ -522,7 +542,8 @@ def _build(
     commit(staged)
     files = {final.name: final for _, final in staged}
     files = {name: files[name] for name in OUTPUTS}
-    return BuildResult(out, counts, timings, peak, rep, files, time.perf_counter() - wall, built.engine)
+    memory = {k: memory[k] for k in STAGES if k in memory}
+    return BuildResult(out, counts, timings, peak, rep, files, time.perf_counter() - wall, built.engine, memory)
 
 
 def _report_files(
@@ -548,9 +569,16 @@ def _peak_memory_mb() -> float:
 
 
 def _summary(
-    built: Built, counts: dict[str, int], timings: dict[str, float], wall: float, jobs: int, peak: float
+    built: Built,
+    counts: dict[str, int],
+    timings: dict[str, float],
+    wall: float,
+    jobs: int,
+    peak: float,
+    memory: dict[str, float],
 ) -> str:
-    """summary.json: counts, stage times, wall time, processes, peak memory and the documents read."""
+    """summary.json: counts, stage times, wall time, processes, peak memory (of the build and of each
+    stage) and the documents read."""
     summary = {
         "counts": counts,
         "timings_s": {k: round(v, 3) for k, v in timings.items()},
@@ -558,6 +586,7 @@ def _summary(
         "jobs": jobs,
         "validator": built.engine,
         "peak_memory_mb": round(peak, 1),
+        "peak_memory_by_stage_mb": {k: round(memory[k], 1) for k in STAGES if k in memory},
         "documents": [
             d.document.path.name
             for d in built.corpus.documents

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from gbakg.errors import OutputError
-from gbakg.parallel import Background
+from gbakg.parallel import Background, peak_mb, reset_peak, take_child_peaks
 
 
 @pytest.mark.parametrize("parallel", [True, False])
@@ -47,3 +47,27 @@ def test_leaving_early_stops_the_child():
         pid = job._pid
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, 0)  # already reaped: no zombie is left behind
+
+
+def _touch(mb: int) -> int:
+    block = bytearray(mb * 2**20)
+    block[::4096] = b"\x01" * len(range(0, len(block), 4096))  # every page resident
+    return len(block)
+
+
+def test_a_childs_peak_memory_is_counted_by_the_stage_that_waits_for_it():
+    take_child_peaks()
+    with Background(lambda: _touch(150), parallel=True) as job:
+        job.result()
+    assert take_child_peaks() >= 150
+    assert take_child_peaks() == 0  # each child is counted once
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/clear_refs"), reason="peaks are reset on Linux only")
+def test_the_peak_can_be_measured_afresh():
+    reset_peak()
+    before = peak_mb()
+    _touch(100)  # freed on return
+    assert peak_mb() >= before + 90
+    reset_peak()
+    assert peak_mb() < before + 90

@@ -18,6 +18,11 @@ def test_build_writes_every_output(build_result):
     summary = json.loads(build_result.files["summary.json"].read_text(encoding="utf-8"))
     assert summary["counts"]["cases"] == 52
     assert summary["counts"]["plan items"] == 57
+    # every stage's peak memory, in the stages' order; a stage's forked processes count in it
+    from gbakg.pipeline import STAGES
+
+    assert list(summary["peak_memory_by_stage_mb"]) == list(STAGES) == list(build_result.memory_mb)
+    assert all(0 < mb <= build_result.peak_memory_mb + 1 for mb in build_result.memory_mb.values())
 
 
 def test_counts(build_result):
@@ -72,6 +77,7 @@ def test_one_process_and_two_give_the_same_files(build_result, corpus_dir, tmp_p
             assert (tmp_path / name).read_bytes() == build_result.files[name].read_bytes(), name
     summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
     assert summary["jobs"] == 1 and summary["wall_s"] > 0
+    assert list(single.memory_mb) == list(build_result.memory_mb)
 
 
 def test_both_validators_give_the_same_files(build_result, corpus_dir, tmp_path):
