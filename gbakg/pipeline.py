@@ -525,7 +525,7 @@ def _build(
         reports += time.perf_counter() - t
         timings["serialise"] = graph_time + reports
         memory["serialise"] = max(peak_mb(), take_child_peaks())
-        peak = _peak_memory_mb()
+        peak = max(_peak_memory_mb(), *memory.values())  # resetting a stage's peak resets the process's
         payloads["summary.json"] = _summary(built, counts, timings, time.perf_counter() - wall, jobs, peak, memory)
         staged.extend(stage(out, payloads))
     except BaseException as e:
@@ -563,7 +563,8 @@ def _report_files(
 
 
 def _peak_memory_mb() -> float:
-    """The largest resident size of this process and of the children it waited for."""
+    """The largest resident size of this process (since :func:`~gbakg.parallel.reset_peak`, on Linux)
+    and of the children it waited for."""
     usage = (resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
     return max(usage) / 1024
 
