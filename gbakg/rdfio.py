@@ -112,8 +112,12 @@ def statement_lines(triples: Iterable[Triple]) -> list[str]:
     Ordering whole lines is ordering their statements: where one statement is the start of another
     (``"a"`` and ``"a"@en``), the longer goes on with ``@`` or ``^``, which sort after the space of
     " ." (nothing in a statement sorts before a space: controls are escaped).
+
+    The lines are compared as UTF-8, which orders them as their code points do: Python compares strings
+    of different widths (an IRI and a Chinese literal) character by character, bytes with memcmp, and a
+    graph of mixed lines sorts in half the time (every line is written as UTF-8, so each encodes).
     """
-    return sorted({f"{nt(s)} {nt(p)} {nt(o)} .\n" for s, p, o in triples})
+    return sorted({f"{nt(s)} {nt(p)} {nt(o)} .\n" for s, p, o in triples}, key=str.encode)
 
 
 class Run:
