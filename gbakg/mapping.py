@@ -120,16 +120,18 @@ class NamedGraphs:
             raise ValueError(f"the graph {iri} is sealed")
         return GraphView(self.graphs.setdefault(iri, set()))
 
-    def seal(self, iri: URIRef) -> None:
+    def seal(self, iri: URIRef, part: int = 0) -> None:
         """Turn a graph's triples into its sorted statements (in a file of the spill folder, if any)
-        and drop the terms. A sealed graph cannot be added to."""
+        and drop the terms. A sealed graph cannot be added to. ``part`` numbers the file of a part
+        of a graph whose statements are sealed by several processes (see :meth:`join`)."""
         triples = self.graphs.pop(iri, None)
         if triples is None:
             return
         self._runs.pop(iri, None)
         path = None
         if self.spill is not None:  # named by graph, so that processes sealing graphs side by side never collide
-            path = self.spill / f"{hashlib.sha1(str(iri).encode('utf-8')).hexdigest()[:20]}.nt"
+            name = hashlib.sha1(str(iri).encode("utf-8")).hexdigest()[:20]
+            path = self.spill / (f"{name}.nt" if not part else f"{name}-{part}.nt")
         self.sealed[iri] = Run(statement_lines(triples), path)
 
     def adopt(self, iri: URIRef, run: Run) -> None:
@@ -137,6 +139,13 @@ class NamedGraphs:
         if iri in self.graphs or iri in self.sealed:
             raise ValueError(f"the graph {iri} is already here")
         self.sealed[iri] = run
+
+    def join(self, iri: URIRef, run: Run) -> None:
+        """Add to a sealed graph the run of more of its statements, sealed elsewhere: the graph's run
+        becomes their merge (its size counts a statement in both twice: join disjoint parts)."""
+        if iri not in self.sealed:
+            raise ValueError(f"the graph {iri} is not sealed")
+        self.sealed[iri] = Run.joined((self.sealed[iri], run))
 
     def seal_all(self) -> None:
         for iri in list(self.graphs):

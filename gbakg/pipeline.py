@@ -30,7 +30,7 @@ from . import report as report_mod
 from .errors import Location, OutputError
 from .extract import extract_document
 from .link import CURATION_FILE, PlanLinker, PlanLinkFact, apply_curation, load_curation, plan_inputs
-from .mapping import Mapper, NamedGraphs, graph_iri, new_dataset, union_graph
+from .mapping import PLAN_LINKS_GRAPH, Mapper, NamedGraphs, graph_iri, new_dataset, union_graph
 from .models import Corpus, DocumentKind, DocumentRecords, Finding, MeasureFacts, Severity
 from .namespaces import GBA
 from .parallel import Background, default_jobs, peak_mb, reset_peak, take_child_peaks
@@ -324,7 +324,7 @@ def _build_graph(
     findings.extend(linked.findings)
     t = time.perf_counter()
     if any(d.plan_items for d in corpus.documents):
-        mapper.add_plan_links(linked.links)
+        map_plan_links(ds, mapper, linked.links, jobs)
     if ds.spill is not None:
         ds.seal_all()
     union = union_graph(ds) if engine == "pyshacl" else None
@@ -375,6 +375,32 @@ def map_documents(
         _map_and_seal(ds, mapper, mine)
         for g, (path, size) in other.result().items():
             ds.adopt(URIRef(g), Run.spilled(Path(path), size))
+
+
+def map_plan_links(ds: NamedGraphs, mapper: Mapper, links: list[PlanLinkFact], jobs: int) -> None:
+    """Map the plan links into their graph. Where the build spills, with ``jobs`` ≥ 2, a forked
+    process maps and seals half of them while this process does the other half, and the graph's run
+    is the merge of the two (at 100 times the corpus the links are 2.3 M statements, which one process
+    took 14 s to map and seal while the other core waited)."""
+    if ds.spill is None or jobs < 2 or len(links) < 2:
+        mapper.add_plan_links(links)
+        return
+    half = len(links) // 2
+    spill = ds.spill
+
+    def map_half() -> tuple[str, int]:
+        part = NamedGraphs()
+        part.spill = spill
+        Mapper(part, mapper.vocab).add_plan_links(links[half:])
+        part.seal(PLAN_LINKS_GRAPH, part=2)
+        run = part.sealed[PLAN_LINKS_GRAPH]
+        return str(run.path), len(run)
+
+    with Background(map_half, parallel=True) as other:
+        mapper.add_plan_links(links[:half])
+        ds.seal(PLAN_LINKS_GRAPH, part=1)
+        path, size = other.result()
+    ds.join(PLAN_LINKS_GRAPH, Run.spilled(Path(path), size))
 
 
 def _map_and_seal(ds: NamedGraphs, mapper: Mapper, documents: list[tuple[DocumentRecords, list[MeasureFacts]]]) -> None:

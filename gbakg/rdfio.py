@@ -124,11 +124,12 @@ class Run:
     """One graph's distinct statements as sorted N-Triples lines (:func:`statement_lines`), held in
     memory or, spilled, in a file of their text (read back line by line, never whole)."""
 
-    __slots__ = ("lines", "path", "size")
+    __slots__ = ("lines", "parts", "path", "size")
 
     def __init__(self, lines: list[str], spill: Path | None = None):
         self.size = len(lines)
         self.path = spill
+        self.parts: tuple[Run, ...] = ()
         self.lines: list[str] | None = lines
         if spill is not None:
             with spill.open("w", encoding="utf-8", newline="") as fh:
@@ -142,12 +143,27 @@ class Run:
         run.path, run.size, run.lines = path, size, None
         return run
 
+    @classmethod
+    def joined(cls, parts: Iterable[Run]) -> Run:
+        """One graph's run made of runs of disjoint parts of its statements (sealed side by side by
+        two processes): read, their merge."""
+        run = cls([])
+        run.parts = tuple(p for r in parts for p in (r.parts or (r,)))
+        run.size, run.lines = sum(len(p) for p in run.parts), None
+        return run
+
+    def files(self) -> list[Path]:
+        """The files the run's statements are in (none for a run in memory)."""
+        return [p.path for p in self.parts or (self,) if p.path is not None]
+
     def __len__(self) -> int:
         return self.size
 
     def __iter__(self) -> Iterator[str]:
         if self.lines is not None:
             return iter(self.lines)
+        if self.parts:
+            return merge_runs(self.parts)
         return self._read()
 
     def _read(self) -> Iterator[str]:

@@ -92,8 +92,9 @@ def load_store(ds: NamedGraphs) -> ox.Store:
     store = ox.Store()
     for g, run in graph_statements(ds).items():
         graph = ox.NamedNode(str(g))
-        if run.path is not None:
-            store.load(path=str(run.path), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+        if run.lines is None:
+            for path in run.files():
+                store.load(path=str(path), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
         else:
             for piece in run.pieces(CHUNK):
                 store.load(piece.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)

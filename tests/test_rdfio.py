@@ -165,6 +165,18 @@ def test_statement_lines_are_in_the_order_of_their_statements(objects):
     assert bare == sorted({f"{nt(s)} {nt(p)} {nt(o)}" for o in objects})
 
 
+def test_a_joined_run_reads_as_the_merge_of_its_parts(tmp_path):
+    from gbakg.rdfio import Run
+
+    a = Run(["a .\n", "c .\n"], tmp_path / "a.nt")
+    b = Run.spilled(tmp_path / "b.nt", 2)
+    (tmp_path / "b.nt").write_text("b .\nd .\n", encoding="utf-8")
+    joined = Run.joined([a, Run.joined([b])])
+    assert list(joined) == ["a .\n", "b .\n", "c .\n", "d .\n"] and len(joined) == 4
+    assert joined.files() == [tmp_path / "a.nt", tmp_path / "b.nt"]
+    assert "".join(joined.pieces(3)) == "a .\nb .\nc .\nd .\n"
+
+
 @given(st.lists(st.lists(st.text(alphabet="abc", max_size=3)), max_size=5))
 def test_merging_runs_gives_their_distinct_lines_in_order(runs):
     assert list(merge_runs(sorted(r) for r in runs)) == sorted({x for r in runs for x in r})
