@@ -151,6 +151,10 @@ class NamedGraphs:
         for iri in list(self.graphs):
             self.seal(iri)
 
+    def graph_size(self, iri: URIRef) -> int:
+        """How many statements a graph has, sealed or not."""
+        return len(self.sealed[iri]) if iri in self.sealed else len(self.graphs[iri])
+
     def names(self) -> list[URIRef]:
         """Every graph's IRI, sealed or not, in code-point order."""
         return sorted([*self.graphs, *self.sealed], key=str)

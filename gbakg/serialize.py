@@ -12,7 +12,7 @@ import io
 import itertools
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from functools import lru_cache
 from typing import IO, TextIO, cast
 
@@ -63,10 +63,13 @@ def _ntriples_pieces(data: Graph | NamedGraphs | Iterable[Triple]) -> Iterator[s
     return _pieces(union_statements(data))
 
 
-def _nquads_pieces(ds: NamedGraphs) -> Iterator[str]:
-    """Each graph's sorted statements as N-Quads text, :data:`CHUNK` statements at a time, by graph IRI.
-    (No line holds " ." and a newline but at its end: a literal's newlines are escaped.)"""
+def _nquads_pieces(ds: NamedGraphs, graphs: Collection[Node] | None = None) -> Iterator[str]:
+    """Each graph's (of ``graphs``, if given) sorted statements as N-Quads text, :data:`CHUNK`
+    statements at a time, by graph IRI. (No line holds " ." and a newline but at its end: a literal's
+    newlines are escaped.)"""
     for g, run in graph_statements(ds).items():
+        if graphs is not None and g not in graphs:
+            continue
         end = f" {nt(g)} .\n"
         for piece in run.pieces(CHUNK):
             yield piece.replace(" .\n", end)
@@ -122,7 +125,14 @@ def serialize(data: Graph | NamedGraphs, fmt: str = "turtle", prefixes: dict[str
     return buf.getvalue()
 
 
-def write(data: Graph | NamedGraphs, fmt: str, out: TextIO, prefixes: dict[str, str] | None = None) -> None:
+def write(
+    data: Graph | NamedGraphs,
+    fmt: str,
+    out: TextIO,
+    prefixes: dict[str, str] | None = None,
+    graphs: Collection[Node] | None = None,
+    header: bool = True,
+) -> None:
     """Serialise sorted to a text stream. ``fmt`` is one of turtle, trig, nt, nquads, jsonld; named
     graphs give their union in the triple formats.
 
@@ -131,6 +141,10 @@ def write(data: Graph | NamedGraphs, fmt: str, out: TextIO, prefixes: dict[str, 
     as canonical N-Triples and rewritten with prefixes by Oxigraph's Turtle and TriG writers. The text
     goes out piece by piece (:data:`CHUNK` statements, or a node, at a time): a graph of millions of
     statements is never held whole as text.
+
+    A dataset format can be written in parts: ``graphs`` names the graphs written, and
+    ``header=False`` leaves out the @prefix lines, so that parts of consecutive graphs, the first with
+    its header, the others without, join into the text of them all (tested).
 
     Raises:
         ExportError: an unknown format, or a dataset format asked of a plain graph.
@@ -144,13 +158,13 @@ def write(data: Graph | NamedGraphs, fmt: str, out: TextIO, prefixes: dict[str, 
     if FORMATS[fmt].supports_datasets:
         if not isinstance(data, NamedGraphs):
             raise ExportError(f"{fmt} needs named graphs", hint="serialise the build's dataset, or use turtle")
-        pieces, source = _nquads_pieces(data), ox.RdfFormat.N_QUADS
+        pieces, source = _nquads_pieces(data, graphs), ox.RdfFormat.N_QUADS
     else:
         pieces, source = _ntriples_pieces(data), ox.RdfFormat.N_TRIPLES
     if fmt in ("nt", "nquads"):
         out.writelines(_restore_lang_case(piece) for piece in pieces)
         return
-    sink = _LangCaseSink(out)
+    sink = _LangCaseSink(out, header)
     quads = itertools.chain.from_iterable(_parse(piece, source) for piece in pieces)
     ox.serialize(
         quads, output=cast(IO[bytes], sink), format=FORMATS[fmt], prefixes=use_prefixes
@@ -162,16 +176,23 @@ class _LangCaseSink:
     """Where Oxigraph's writer writes its bytes: whole lines are passed on to a text stream with their
     language tags in BCP 47 case (a literal and its tag are always on one line)."""
 
-    def __init__(self, out: TextIO):
+    def __init__(self, out: TextIO, header: bool = True):
         self.out = out
         self.tail = b""
+        self.in_header = not header  # dropping the @prefix lines that open the text
 
     def write(self, data: bytes) -> int:
         buf = self.tail + data
         cut = buf.rfind(b"\n") + 1  # a newline byte is never inside a UTF-8 sequence
         self.tail = buf[cut:]
         if cut:
-            self.out.write(_restore_lang_case(buf[:cut].decode("utf-8")))
+            text = buf[:cut].decode("utf-8")
+            if self.in_header:
+                lines = text.splitlines(True)
+                kept = list(itertools.dropwhile(lambda line: line.startswith("@prefix "), lines))
+                self.in_header = not kept
+                text = "".join(kept)
+            self.out.write(_restore_lang_case(text))
         return len(data)
 
     def flush(self) -> None:

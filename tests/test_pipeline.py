@@ -144,7 +144,7 @@ def test_a_failure_while_writing_the_graph_files_keeps_the_old_outputs(corpus_di
 
     write_atomically(tmp_path, {"graph.ttl": "good\n"})
 
-    def broken(data, fmt, out, prefixes=None):
+    def broken(data, fmt, out, prefixes=None, graphs=None, header=True):
         out.write("half a graph")  # the disk fills up in the middle of a file
         raise OSError(28, "No space left on device")
 

@@ -121,3 +121,20 @@ def test_an_open_graph_sealed_in_memory_keeps_its_statements():
     run = ds.sealed[URIRef(EX + "g2")]
     assert run.path is None and list(run) == sorted(run) and len(run) == 2
     assert canonical_nquads(ds) == canonical_nquads(_dataset())
+
+
+@pytest.mark.parametrize("fmt", ["trig", "nquads"])
+def test_a_dataset_written_in_parts_joins_into_the_whole(fmt):
+    """Consecutive graphs written apart, the first part with the @prefix lines and the rest without,
+    join into the text of the whole (the build writes TriG in two processes so)."""
+    import io
+
+    from gbakg.serialize import write
+
+    ds = _dataset()
+    names = ds.names()
+    first, rest = io.StringIO(), io.StringIO()
+    write(ds, fmt, first, graphs=set(names[:1]))
+    write(ds, fmt, rest, graphs=set(names[1:]), header=False)
+    assert first.getvalue() + rest.getvalue() == serialize(ds, fmt)
+    assert "@prefix" not in rest.getvalue() and rest.getvalue()
