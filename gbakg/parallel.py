@@ -3,8 +3,9 @@
 The build's two heaviest stages after mapping, SHACL validation (pure Python, in pySHACL) and writing
 the graph files, need the same in-memory graph and nothing from each other, so on a machine with two
 or more cores they run side by side: the child is forked, so it shares the parent's graph without
-copying or pickling it, and only its small result is sent back. Where fork is unavailable or one
-core is asked for, the work runs in the calling process, with the same result.
+copying or pickling it, and only its small result is sent back (with the child's peak memory, which
+the stage that waits for it counts). Where fork is unavailable or one core is asked for, the work
+runs in the calling process, with the same result.
 """
 
 from __future__ import annotations
