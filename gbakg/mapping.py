@@ -110,6 +110,13 @@ class NamedGraphs:
             self._cleanup = weakref.finalize(self, shutil.rmtree, self.spill, ignore_errors=True)
         return self.spill
 
+    def sibling(self) -> NamedGraphs:
+        """An empty dataset that seals its graphs into this one's spill folder: another process maps
+        into it, and this one takes its runs in (:meth:`adopt`, :meth:`join`) and removes the files."""
+        other = NamedGraphs()
+        other.spill = self.spill
+        return other
+
     def close(self) -> None:
         """Remove the spilled files (the sealed graphs they hold can no longer be read)."""
         if self._cleanup is not None:

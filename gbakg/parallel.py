@@ -55,6 +55,14 @@ def take_child_peaks() -> float:
     return peak
 
 
+def stage_peak() -> float:
+    """The peak memory, in MB, of the stage now ending: this process's since the last reset or that
+    of the children it waited for meanwhile, whichever is larger; the next stage is measured afresh."""
+    peak = max(peak_mb(), take_child_peaks())
+    reset_peak()
+    return peak
+
+
 def default_jobs() -> int:
     """Two processes where there are two cores (and fork): the build has two independent halves."""
     return 2 if (os.cpu_count() or 1) >= 2 and "fork" in multiprocessing.get_all_start_methods() else 1

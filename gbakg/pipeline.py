@@ -34,7 +34,7 @@ from .link import CURATION_FILE, PlanLinker, PlanLinkFact, apply_curation, load_
 from .mapping import PLAN_LINKS_GRAPH, Mapper, NamedGraphs, graph_iri, new_dataset, union_graph
 from .models import Corpus, DocumentKind, DocumentRecords, Finding, MeasureFacts, Severity
 from .namespaces import GBA
-from .parallel import Background, default_jobs, peak_mb, reset_peak, take_child_peaks
+from .parallel import Background, default_jobs, peak_mb, reset_peak, stage_peak, take_child_peaks
 from .rdfio import Run, StoreView
 from .read import read_corpus
 from .serialize import graph_statements, load_store, union_statements, write
@@ -280,18 +280,17 @@ def _build_graph(
     reset_peak()
     corpus = read_corpus(corpus_dir, vocab)
     timings["read"] = time.perf_counter() - t
-    memory["read"] = peak_mb()
+    memory["read"] = stage_peak()
 
     progress("extract", 2, len(STAGES))
     t = time.perf_counter()
-    reset_peak()
     facts_by_doc: list[list[MeasureFacts]] = []
     findings: list[Finding] = list(corpus.all_findings())
     for facts, extra in extract_corpus(corpus, vocab, jobs):
         facts_by_doc.append(facts)
         findings.extend(extra)
     timings["extract"] = time.perf_counter() - t
-    memory["extract"] = max(peak_mb(), take_child_peaks())
+    memory["extract"] = stage_peak()
     all_facts = [f for fs in facts_by_doc for f in fs]
 
     progress("link", 3, len(STAGES))
@@ -299,7 +298,6 @@ def _build_graph(
         if jobs > 1:
             progress("map", 4, len(STAGES))
         t = time.perf_counter()
-        reset_peak()
         ds = new_dataset(vocab)
         mapper = Mapper(ds, vocab)
         documents = [
@@ -314,8 +312,7 @@ def _build_graph(
         if jobs > 1:
             graph_statements(ds)
         mapped = time.perf_counter() - t
-        memory["map"] = max(peak_mb(), take_child_peaks())
-        reset_peak()
+        memory["map"] = stage_peak()
         linked = linking.result()  # in this process (jobs 1), linking runs here, after the documents
         memory["link"] = take_child_peaks() if jobs > 1 else peak_mb()  # the linker's own peak
         reset_peak()
@@ -330,7 +327,7 @@ def _build_graph(
         ds.seal_all()
     union = union_graph(ds) if engine == "pyshacl" else None
     timings["map"] = mapped + time.perf_counter() - t
-    memory["map"] = max(memory["map"], peak_mb())
+    memory["map"] = max(memory["map"], stage_peak())
     links, candidates = linked.links, linked.candidates
     return Built(corpus, all_facts, ds, tuple(findings), timings, links, candidates, union, engine, memory_mb=memory)
 
@@ -364,11 +361,9 @@ def map_documents(
         _map_and_seal(ds, mapper, rest)
         return
     mine, theirs = ([rest[i] for i in part] for part in share_by_length([d.document.text for d, _ in rest]))
-    spill = ds.spill
 
     def map_part() -> dict[str, tuple[str, int]]:
-        part = NamedGraphs()
-        part.spill = spill
+        part = ds.sibling()
         _map_and_seal(part, Mapper(part, mapper.vocab), theirs)
         return {str(g): (str(r.path), len(r)) for g, r in part.sealed.items()}
 
@@ -387,11 +382,9 @@ def map_plan_links(ds: NamedGraphs, mapper: Mapper, links: list[PlanLinkFact], j
         mapper.add_plan_links(links)
         return
     half = len(links) // 2
-    spill = ds.spill
 
     def map_half() -> tuple[str, int]:
-        part = NamedGraphs()
-        part.spill = spill
+        part = ds.sibling()
         Mapper(part, mapper.vocab).add_plan_links(links[half:])
         part.seal(PLAN_LINKS_GRAPH, part=2)
         run = part.sealed[PLAN_LINKS_GRAPH]
@@ -572,11 +565,9 @@ def _build(
         writer = partial(_stage_graph_files, built.dataset, out, GRAPH_FILES, set(first))
         with Background(writer, parallel=jobs > 1) as graph_files:
             t = time.perf_counter()  # with the compiled shapes, loading their store (beside the writer)
-            reset_peak()
             rep = validate(built.validation_input, shapes, built.findings, jobs=jobs, engine=built.engine)
             timings["validate"] = time.perf_counter() - t
-            memory["validate"] = max(peak_mb(), take_child_peaks())
-            reset_peak()
+            memory["validate"] = stage_peak()
 
             progress("serialise", 6, len(STAGES))
             t = time.perf_counter()
@@ -602,7 +593,7 @@ def _build(
         payloads = _report_files(rep, built, counts, corpus_dir, gaps)
         reports += time.perf_counter() - t
         timings["serialise"] = graph_time + here_time + reports
-        memory["serialise"] = max(peak_mb(), take_child_peaks())
+        memory["serialise"] = stage_peak()
         peak = max(_peak_memory_mb(), *memory.values())  # resetting a stage's peak resets the process's
         payloads["summary.json"] = _summary(built, counts, timings, time.perf_counter() - wall, jobs, peak, memory)
         staged.extend(stage(out, payloads))
