@@ -13,6 +13,7 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -270,6 +271,7 @@ def lexical_pairs(data: Graph | StoreView, predicate: URIRef) -> Iterator[tuple[
     lexical form. Over a store no rdflib term is made, so a report can read hundreds of thousands of
     statements of one property quickly; a statement in several graphs comes once per graph."""
     if isinstance(data, StoreView):
+        data.require(predicate)
         for q in data.store.quads_for_pattern(None, ox.NamedNode(str(predicate)), None, None):
             yield q.subject.value, q.object.value  # type: ignore[union-attr]
     else:
@@ -277,14 +279,81 @@ def lexical_pairs(data: Graph | StoreView, predicate: URIRef) -> Iterator[tuple[
             yield str(s), str(o)
 
 
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """The statements a reader of a graph can see: those whose predicate is one of ``predicates``, and
+    the ``rdf:type`` statements whose class is one of ``classes`` (of every class where it is None);
+    or, with ``everything``, all of them.
+
+    A store made of these statements alone answers such a reader as the whole graph would: the
+    validator loads, for each group of its checks and reports, only what they read
+    (:mod:`gbakg.columns`).
+    """
+
+    predicates: frozenset[str] = frozenset()
+    classes: frozenset[str] | None = frozenset()
+    everything: bool = False
+
+    @classmethod
+    def of(cls, predicates: Iterable[object] = (), classes: Iterable[object] | None = ()) -> Footprint:
+        """A footprint of these predicates and classes (IRIs as strings or rdflib terms)."""
+        return cls(frozenset(map(str, predicates)), None if classes is None else frozenset(map(str, classes)))
+
+    @classmethod
+    def union_of(cls, prints: Iterable[Footprint]) -> Footprint:
+        """What any of these readers sees."""
+        out = cls()
+        for fp in prints:
+            out |= fp
+        return out
+
+    def __or__(self, other: Footprint) -> Footprint:
+        classes = None if self.classes is None or other.classes is None else self.classes | other.classes
+        return Footprint(self.predicates | other.predicates, classes, self.everything or other.everything)
+
+    def covers(self, predicate: object | None, obj: object | None = None) -> bool:
+        """Whether the statements of ``predicate`` (and, for ``rdf:type``, of the class ``obj``) are in."""
+        if self.everything:
+            return True
+        if predicate is None:
+            return False
+        if str(predicate) == RDF_TYPE:
+            return self.classes is None or (obj is not None and str(obj) in self.classes)
+        return str(predicate) in self.predicates
+
+
+class OutsideFootprint(RuntimeError):
+    """A reader asked a store for statements it was not made with: the reader's declared footprint
+    misses what it reads (a bug in the code, never in the data)."""
+
+
 class StoreView:
     """The read-only part of rdflib's ``Graph`` API that reports use (``objects``, ``subjects``,
-    ``value``, ``in``), over the union of the graphs of a pyoxigraph store, in rdflib terms."""
+    ``value``, ``in``), over the union of the graphs of a pyoxigraph store, in rdflib terms.
 
-    def __init__(self, store: ox.Store):
+    A view of a store that holds only some statements (``sees``) refuses to read any other: an answer
+    from missing statements would be wrong without a sign.
+    """
+
+    def __init__(self, store: ox.Store, sees: Footprint | None = None):
         self.store = store
+        self.sees = sees
+
+    def require(self, predicate: object | None, obj: object | None = None) -> None:
+        """Raises :class:`OutsideFootprint` unless the store holds the statements of this pattern."""
+        if self.sees is not None and not self.sees.covers(predicate, obj):
+            what = f"<{predicate}>" if predicate is not None else "every predicate"
+            if predicate is not None and str(predicate) == RDF_TYPE:
+                what += f" of the class <{obj}>" if obj is not None else " of every class"
+            raise OutsideFootprint(
+                f"this store was made without the statements of {what}: add them to the reader's footprint"
+            )
 
     def _quads(self, s: Node | None, p: Node | None, o: Node | None) -> Iterator[ox.Quad]:
+        self.require(p, o)
         return self.store.quads_for_pattern(
             to_ox(s) if s is not None else None,  # type: ignore[arg-type]
             to_ox(p) if p is not None else None,  # type: ignore[arg-type]
@@ -314,6 +383,7 @@ class StoreView:
 
     def graph(self) -> Graph:
         """The union of the store's graphs as a read-only rdflib graph (see :class:`FrozenTriples`)."""
+        self.require(None)
         term = term_converter()
         return FrozenTriples((term(q.subject), term(q.predicate), term(q.object)) for q in self.store).graph()
 

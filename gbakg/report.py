@@ -12,12 +12,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from rdflib import RDF, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import SH
 from rdflib.util import from_n3
 
 from .models import Finding, Severity
-from .rdfio import StoreView, lexical_pairs
+from .namespaces import GBA
+from .rdfio import Footprint, StoreView, lexical_pairs
 from .validate import ValidationReport, ValidationResult
 
 GBS = Namespace("https://w3id.org/gbakg/shapes#")
@@ -228,15 +229,31 @@ class PlanGaps:
     unlinked_measures: list[tuple[str, str]]
 
 
+# What the gap report reads (:func:`plan_gaps`).
+PLAN_GAPS_READS = Footprint.of(
+    (
+        GBA.planItem,
+        GBA.measure,
+        GBA.score,
+        GBA.origin,
+        RDFS.label,
+        GBA.itemNumber,
+        GBA.inSection,
+        GBA.sectionNumber,
+        GBA.text,
+        GBA.describes,
+        GBA.carriesOut,
+    ),
+    (GBA.WorkPlanItem, GBA.ReportedMeasure),
+)
+
+
 def plan_gaps(graph: Graph | StoreView) -> PlanGaps:
     """Items (number, section, text, [(measure key, label, score, origin)]) and measures carrying out none.
 
     The links are the subjects of ``gba:planItem`` (its domain is ``gba:PlanLink``), read a property at
     a time: at 100 times the corpus there are a quarter of a million of them.
     """
-    from rdflib import RDFS
-
-    from .namespaces import GBA
 
     def key(node: object) -> str:
         return str(node).rsplit("/", 1)[-1]

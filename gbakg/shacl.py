@@ -21,6 +21,7 @@ refused, never half-checked.
 from __future__ import annotations
 
 import itertools
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
@@ -30,7 +31,7 @@ from rdflib.namespace import SH
 from rdflib.term import Node
 
 from .errors import ShapesError
-from .rdfio import convert_to_ox, term_converter
+from .rdfio import Footprint, convert_to_ox, term_converter
 
 # The XSD lexical spaces checked with sh:datatype (pySHACL rejects ill-typed literals too).
 LEXICAL = {
@@ -531,3 +532,93 @@ def run(checks: Iterable[Check], store: ox.Store) -> Iterator[RawResult]:
                 check.severity,
                 check.message,
             )
+
+
+def query_footprint(query: str) -> Footprint | None:
+    """The statements a SPARQL query can read (:class:`~gbakg.rdfio.Footprint`), from its algebra:
+    the predicates of its triple and path patterns, and for ``?x a C`` or ``?x a ?c . ?c
+    rdfs:subClassOf* C`` (what the compiled targets and sh:class write) the class C. A variable
+    predicate or a negated path reads every predicate, and any other ``rdf:type`` pattern every class.
+    None for a query over named graphs or services (``GRAPH``, ``SERVICE``, ``FROM``), which a store
+    of the union's statements cannot answer, and for one rdflib's parser does not read (Oxigraph then
+    runs it over the whole store, and names the shape of a query that is not SPARQL).
+    """
+    from rdflib.paths import AlternativePath, InvPath, MulPath, SequencePath
+    from rdflib.plugins.sparql import prepareQuery
+    from rdflib.plugins.sparql.algebra import translateGroupGraphPattern
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    try:
+        algebra = prepareQuery(query).algebra
+    except Exception:  # pyparsing's ParseException and rdflib's own errors
+        return None
+    bgps: list[list[tuple[Node, object, Node]]] = []
+    named = False
+
+    def walk(node: object) -> None:
+        nonlocal named
+        if isinstance(node, CompValue):
+            if node.name in ("Graph", "ServiceGraphPattern") or dict.get(node, "datasetClause"):
+                named = True
+            if node.name == "BGP":
+                bgps.append(node.triples)
+            if node.name == "GroupGraphPatternSub":  # an EXISTS pattern, left untranslated by rdflib
+                walk(translateGroupGraphPattern(node))
+                return
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list | tuple):
+            for v in node:
+                walk(v)
+
+    walk(algebra)
+    predicates: set[str] = set()
+    classes: set[str] = set()
+    every_predicate = every_class = False
+
+    def path_iris(p: object) -> Iterator[URIRef]:
+        nonlocal every_predicate
+        if isinstance(p, URIRef):
+            yield p
+        elif isinstance(p, SequencePath | AlternativePath):
+            for a in p.args:
+                yield from path_iris(a)
+        elif isinstance(p, InvPath):
+            yield from path_iris(p.arg)
+        elif isinstance(p, MulPath):
+            yield from path_iris(p.path)
+        else:  # a variable, a negated path, anything else: every predicate
+            every_predicate = True
+
+    for triples in bgps:
+        # in one basic graph pattern, ?c rdfs:subClassOf* C holds for every solution
+        superclasses: dict[object, set[str]] = defaultdict(set)
+        for s, p, o in triples:
+            if isinstance(p, MulPath) and p.path == RDFS.subClassOf and p.mod == "*" and isinstance(o, URIRef):
+                superclasses[s].add(str(o))
+        for _, p, o in triples:
+            for iri in path_iris(p):
+                if iri != RDF.type:
+                    predicates.add(str(iri))
+                elif p == RDF.type and isinstance(o, URIRef):
+                    classes.add(str(o))
+                elif p == RDF.type and o in superclasses:
+                    classes.update(superclasses[o])
+                else:
+                    every_class = True
+    if named:
+        return None
+    if every_predicate:
+        return Footprint(everything=True)
+    return Footprint(frozenset(predicates), None if every_class else frozenset(classes))
+
+
+def footprints(checks: Iterable[Check]) -> list[Footprint] | None:
+    """Each check's :func:`query_footprint`; None if one cannot be narrowed to the union's statements."""
+    out = []
+    for check in checks:
+        fp = query_footprint(check.query)
+        if fp is None:
+            return None
+        out.append(fp)
+    return out

@@ -9,8 +9,9 @@ Bad data is a report, not an exception: only broken shapes or an unreadable grap
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -22,11 +23,12 @@ from rdflib.namespace import DCTERMS, PROV, SH, SKOS
 from rdflib.term import Node
 
 from . import shacl
+from .columns import Columns, pack
 from .errors import Location, ReadError, ShapesError, require_graph_file
 from .models import Finding, Severity
 from .namespaces import GBA, OA, PREFIXES
 from .parallel import Background
-from .rdfio import StoreView, syntax_location, syntax_message
+from .rdfio import Footprint, StoreView, syntax_location, syntax_message
 from .rdfio import load_graph as load_rdf
 from .shacl import RawResult
 from .vocab import SHAPES_DIR
@@ -43,6 +45,7 @@ GRAPH_FORMATS = {
     ".owl": ox.RdfFormat.RDF_XML,
 }
 ENGINES = ("pyshacl", "oxigraph")
+STORE_BUDGET = 2_000_000  # statements in one of the validator's stores over columns (about 650 MB)
 SPARQL_TARGET_WORK = 500  # a SPARQL target costs about as much as 500 focus-node constraints (measured)
 SEVERITY = {SH.Violation: Severity.VIOLATION, SH.Warning: Severity.WARNING, SH.Info: Severity.INFO}
 
@@ -174,7 +177,11 @@ def validate(
             raws = _validate(view, shapes)
     else:
         raise ValueError(f"unknown validation engine {engine!r} (one of {', '.join(ENGINES)})")
-    results = [_result(r, view, shapes) for r in raws]
+    return _report([_result(r, view, shapes) for r in raws], findings)
+
+
+def _report(results: list[ValidationResult], findings: tuple[Finding, ...]) -> ValidationReport:
+    """The report of these results (sorted: severity, shape, focus node …) and reader findings."""
     order = list(SEVERITY.values())
     results.sort(
         key=lambda r: (
@@ -191,6 +198,74 @@ def validate(
     return ValidationReport(
         conforms and not any(f.severity is Severity.VIOLATION for f in findings), tuple(results), findings
     )
+
+
+@dataclass(frozen=True)
+class Reader:
+    """A report made from the validated graph beside validation: what it reads (its footprint, which
+    its store is made of) and how it reads it."""
+
+    name: str
+    sees: Footprint
+    read: Callable[[StoreView], object]
+
+
+def validate_columns(
+    columns: Columns,
+    shapes: Graph | None = None,
+    findings: tuple[Finding, ...] = (),
+    readers: Sequence[Reader] = (),
+    budget: int = STORE_BUDGET,
+) -> tuple[ValidationReport, dict[str, object]] | None:
+    """The compiled shapes checked, and the readers run, over stores of the columns each reads, made
+    and freed in turn: the report :func:`validate` gives over a store of the whole union, with a
+    fraction of the memory. Each check's footprint comes from its query
+    (:func:`gbakg.shacl.query_footprint`); checks and readers are packed into stores of at most
+    ``budget`` statements (:func:`gbakg.columns.pack`). The results are described (labels, case, quote:
+    :data:`RESULT_READS`) over the last store. Returns the report and each reader's result, or None
+    where a check reads named graphs (GRAPH, FROM), which only a store of the whole dataset answers.
+
+    Raises:
+        ShapesError: the shapes use what the compiled engine does not implement.
+    """
+    shapes = shapes if shapes is not None else load_shapes()
+    checks = shacl.compile_shapes(shapes)
+    prints = shacl.footprints(checks)
+    if prints is None:
+        return None
+    # consumers: each check, each reader, and last the description of the results (their labels …)
+    sees = [*prints, *(r.sees for r in readers), RESULT_READS]
+    describe = len(sees) - 1
+    needs = [columns.keys(fp) for fp in sees]
+    groups = pack(columns, needs, budget)
+    groups.sort(key=lambda members: describe in members)  # the results are described once all are found
+    raws: list[RawResult] = []
+    read: dict[str, object] = {}
+    results: list[ValidationResult] = []
+    for n, members in enumerate(groups):
+        started = time.perf_counter()
+        keys = set().union(*(needs[i] for i in members))
+        store = columns.store(keys)
+        loaded = time.perf_counter()
+        view = StoreView(store, Footprint.union_of(sees[i] for i in members))
+        raws.extend(shacl.run([checks[i] for i in members if i < len(checks)], store))
+        for i in members:
+            if len(checks) <= i < describe:
+                reader = readers[i - len(checks)]
+                read[reader.name] = reader.read(view)
+        if describe in members:
+            results = [_result(r, view, shapes) for r in raws]
+        log.debug(
+            "validation store %d of %d: %d statements in %d columns, loaded in %.1f s, read in %.1f s",
+            n + 1,
+            len(groups),
+            columns.size(keys),
+            len(keys),
+            loaded - started,
+            time.perf_counter() - loaded,
+        )
+        del store, view
+    return _report(results, findings), read
 
 
 def graph_store(data: Graph) -> ox.Store:
@@ -360,6 +435,29 @@ def partition_shapes(data: Graph, shapes: Graph, parts: int) -> list[Graph]:
         g.addN((s, p, o, g) for s, p, o in shapes if s not in everyone or s in group)
         out.append(g)
     return out
+
+
+# What describing a result reads (:func:`_result`): labels, the way up to its case, its quote.
+RESULT_READS = Footprint.of(
+    (
+        RDFS.label,
+        DCTERMS.title,
+        SKOS.prefLabel,
+        GBA.describes,
+        GBA.subMeasure,
+        GBA.alignment,
+        GBA.outcome,
+        GBA.event,
+        GBA.submission,
+        PROV.wasAssociatedWith,
+        GBA.inBatch,
+        GBA.evidence,
+        OA.hasBody,
+        OA.hasTarget,
+        GBA.text,
+    ),
+    (GBA.TypicalCase, GBA.ReportedMeasure, GBA.CaseBatch),
+)
 
 
 def _label(g: Graph | StoreView, node: object) -> str:

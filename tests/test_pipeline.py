@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -92,6 +94,33 @@ def test_both_validators_give_the_same_files(build_result, corpus_dir, tmp_path)
     summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
     assert summary["validator"] == "oxigraph"
     assert not list(tmp_path.glob(".gbakg-runs-*"))  # the spilled statements are removed
+    assert not list(tmp_path.glob(".gbakg-columns-*"))  # and the validator's columns
+
+
+def test_shapes_that_read_named_graphs_are_checked_over_the_whole_dataset(corpus_dir, tmp_path):
+    """A SPARQL target over named graphs cannot be answered by stores of the union's columns: the
+    build validates over one store of the whole dataset instead, and the target finds its nodes."""
+    from gbakg.pipeline import build
+
+    shapes = tmp_path / "shapes"
+    shapes.mkdir()
+    (shapes / "s.ttl").write_text(
+        """@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix gba: <https://w3id.org/gbakg/ontology#> .
+        @prefix ex: <http://example.org/> .
+        ex:InGraph a sh:NodeShape ; sh:target [ a sh:SPARQLTarget ;
+            sh:select "SELECT ?this WHERE { GRAPH ?g { ?this a <https://w3id.org/gbakg/ontology#CaseBatch> } }" ] ;
+            sh:property [ sh:path gba:batchNumber ; sh:maxCount 0 ] .
+        ex:ByClass a sh:NodeShape ; sh:targetClass gba:CaseBatch ;
+            sh:property [ sh:path gba:batchNumber ; sh:maxCount 0 ] .
+        """,
+        encoding="utf-8",
+    )
+    result = build(corpus_dir, tmp_path / "out", shapes_dir=shapes, engine="oxigraph")
+    focus = {
+        shape: {r.focus for r in result.report.results if r.shape == f"http://example.org/{shape}"}
+        for shape in ("InGraph", "ByClass")
+    }
+    assert focus["InGraph"] == focus["ByClass"] and len(focus["ByClass"]) == 4  # the four batches
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
@@ -190,6 +219,16 @@ def test_counts_are_the_same_from_the_named_graphs_or_a_store(built):
     from gbakg.serialize import load_store
 
     assert count(load_store(built.dataset)) == count(built.dataset)
+    # over a store of only what counting reads (the writer counts the statements)
+    from gbakg.columns import Columns
+    from gbakg.pipeline import COUNT_READS, count_view
+    from gbakg.rdfio import StoreView
+    from gbakg.serialize import graph_statements
+
+    with tempfile.TemporaryDirectory() as folder:
+        columns = Columns.write(graph_statements(built.dataset).values(), Path(folder))
+        view = StoreView(columns.store(columns.keys(COUNT_READS)), COUNT_READS)
+        assert count_view(view) == count(built.dataset) | {"triples": 0}
     assert count(built.dataset)["triples"] == len(built.dataset.union())
     from gbakg.serialize import union_statements  # what a build passes instead of counting in the store
 

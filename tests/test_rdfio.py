@@ -180,3 +180,42 @@ def test_a_joined_run_reads_as_the_merge_of_its_parts(tmp_path):
 @given(st.lists(st.lists(st.text(alphabet="abc", max_size=3)), max_size=5))
 def test_merging_runs_gives_their_distinct_lines_in_order(runs):
     assert list(merge_runs(sorted(r) for r in runs)) == sorted({x for r in runs for x in r})
+
+
+def test_a_footprint_covers_its_predicates_and_the_types_of_its_classes():
+    from rdflib import RDF
+
+    from gbakg.rdfio import Footprint
+
+    fp = Footprint.of(["http://x/p"], ["http://x/C"])
+    assert fp.covers(URIRef("http://x/p")) and not fp.covers(URIRef("http://x/q"))
+    assert fp.covers(RDF.type, URIRef("http://x/C")) and not fp.covers(RDF.type, URIRef("http://x/D"))
+    assert not fp.covers(RDF.type) and not fp.covers(None)
+    both = Footprint.union_of([fp, Footprint.of(["http://x/q"], None)])
+    assert both.covers(URIRef("http://x/q")) and both.covers(RDF.type, URIRef("http://x/D")) and both.covers(RDF.type)
+    assert Footprint(everything=True).covers(None)
+
+
+def test_a_view_of_part_of_a_graph_refuses_to_read_outside_it():
+    """A report reading what its store was not made with would silently find nothing: it fails."""
+    import pyoxigraph as ox
+    from rdflib import RDF
+
+    from gbakg.rdfio import Footprint, OutsideFootprint, StoreView, lexical_pairs
+
+    store = ox.Store()
+    store.load(b"<http://x/a> <http://x/p> <http://x/b> .\n", format=ox.RdfFormat.N_TRIPLES)
+    view = StoreView(store, Footprint.of(["http://x/p"], ["http://x/C"]))
+    assert view.value(URIRef("http://x/a"), URIRef("http://x/p")) == URIRef("http://x/b")
+    assert list(lexical_pairs(view, URIRef("http://x/p"))) == [("http://x/a", "http://x/b")]
+    assert (URIRef("http://x/a"), RDF.type, URIRef("http://x/C")) not in view
+    for read in (
+        lambda: view.value(URIRef("http://x/a"), URIRef("http://x/q")),
+        lambda: list(lexical_pairs(view, URIRef("http://x/q"))),
+        lambda: list(view.objects(URIRef("http://x/a"), RDF.type)),
+        lambda: list(view.subjects(RDF.type, URIRef("http://x/D"))),
+        lambda: view.graph(),
+    ):
+        with pytest.raises(OutsideFootprint, match="footprint"):
+            read()
+    assert len(StoreView(store).graph()) == 1  # a view of a whole store reads anything

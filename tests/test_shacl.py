@@ -190,3 +190,111 @@ def test_a_graph_file_loads_into_a_store_with_located_errors(tmp_path):
 def test_an_unknown_engine_is_an_error():
     with pytest.raises(ValueError, match="unknown validation engine"):
         validate(Graph(), Graph(), engine="jena")
+
+
+PREFIXES = f"PREFIX ex: <{EX}> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+
+
+@pytest.mark.parametrize(
+    ("query", "predicates", "classes"),
+    [
+        ("SELECT * { ?x ex:p ?y ; ^ex:q/(ex:r|ex:s)* ?z }", {"p", "q", "r", "s"}, set()),
+        ("SELECT * { ?x a ex:C }", set(), {"C"}),
+        (
+            "SELECT * { { ?x a ?c . ?c rdfs:subClassOf* ex:C } UNION { ?x a ?c . ?c rdfs:subClassOf* ex:D } }",
+            {"subClassOf"},
+            {"C", "D"},
+        ),
+        (
+            "SELECT * { ?x ex:p ?v FILTER NOT EXISTS { ?v a ?k . ?k rdfs:subClassOf* ex:K } }",
+            {"p", "subClassOf"},
+            {"K"},
+        ),
+        ("SELECT * { ?x ex:p ?v MINUS { ?x ex:q ?w } }", {"p", "q"}, set()),
+        ("SELECT ?x (COUNT(?y) AS ?n) { { SELECT ?x ?y { ?x ex:p ?y } } } GROUP BY ?x", {"p"}, set()),
+        ("SELECT * { ?x a ?c }", set(), None),  # any class
+        ("SELECT * { ?x a ?c . ?d rdfs:subClassOf* ex:C }", {"subClassOf"}, None),  # ?c is not the one bounded
+        ("SELECT * { ?x ex:p/rdf:type ?c }", {"p"}, None),
+    ],
+)
+def test_a_querys_footprint_is_the_predicates_and_classes_it_reads(query, predicates, classes):
+    from gbakg.shacl import query_footprint
+
+    text = PREFIXES + "PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> " + query
+    fp = query_footprint(text)
+    assert fp is not None and not fp.everything
+    assert {p.rsplit("/", 1)[-1].rsplit("#", 1)[-1] for p in fp.predicates} == predicates
+    assert fp.classes is None if classes is None else {str(c).removeprefix(EX) for c in fp.classes} == classes
+
+
+@pytest.mark.parametrize(
+    ("query", "everything"),
+    [
+        ("SELECT * { ?x ?p ?y }", True),
+        ("SELECT * { ?x !ex:p ?y }", True),
+        ("SELECT * { GRAPH ?g { ?x ex:p ?y } }", None),
+        ("SELECT * FROM NAMED ex:g { ?x ex:p ?y }", None),
+        ("SELECT * WHERE { SERVICE <http://example.org/s> { ?x ex:p ?y } }", None),
+        ("SELECT * WHERE { ?x", None),  # not SPARQL
+    ],
+)
+def test_a_query_that_reads_any_predicate_or_named_graphs_is_not_narrowed(query, everything):
+    from gbakg.shacl import query_footprint
+
+    fp = query_footprint(PREFIXES + query)
+    assert (fp is None) if everything is None else fp is not None and fp.everything
+
+
+def test_checks_over_stores_of_their_columns_give_the_whole_stores_report(components, tmp_path):
+    """Every component of the examples, each check over a store of only what it reads (budget 1: a
+    store per check), gives the report of one store of everything."""
+    from gbakg.columns import Columns
+    from gbakg.rdfio import Run, statement_lines
+    from gbakg.validate import validate_columns
+
+    shapes, data = components
+    whole = validate(data, shapes, engine="oxigraph")
+    columns = Columns.write([Run(statement_lines(data))], tmp_path)
+    for budget in (1, 100, 10**9):
+        checked = validate_columns(columns, shapes, budget=budget)
+        assert checked is not None
+        assert checked[0] == whole
+
+
+def test_the_corpus_over_its_columns_gives_the_same_report_and_reports(built, tmp_path):
+    """The build's path: the corpus's checks, gap report and counts over stores of their columns,
+    packed under several budgets, give what one store of the whole union gives."""
+    from gbakg import report
+    from gbakg.columns import Columns
+    from gbakg.pipeline import COUNT_READS, count, count_view
+    from gbakg.rdfio import StoreView
+    from gbakg.serialize import graph_statements, load_store
+    from gbakg.validate import Reader, validate_columns
+
+    shapes = load_shapes()
+    store = load_store(built.dataset)
+    whole = validate(store, shapes, built.findings, engine="oxigraph")
+    gaps, counts = report.plan_gaps(StoreView(store)), count(store, triples=0)
+    columns = Columns.write(graph_statements(built.dataset).values(), tmp_path)
+    readers = [Reader("gaps", report.PLAN_GAPS_READS, report.plan_gaps), Reader("counts", COUNT_READS, count_view)]
+    for budget in (10**9, 5_000):
+        checked = validate_columns(columns, shapes, built.findings, readers, budget=budget)
+        assert checked is not None
+        rep, read = checked
+        assert rep == whole and rep.results
+        assert read == {"gaps": gaps, "counts": counts}
+
+
+def test_a_query_rdflib_cannot_read_is_left_to_the_whole_store(tmp_path):
+    """A SPARQL target that does not parse is not narrowed: validation over the whole store names its
+    shape (the test above)."""
+    from gbakg.columns import Columns
+    from gbakg.validate import validate_columns
+
+    shapes = Graph().parse(
+        data="""@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+        ex:S a sh:NodeShape ; sh:target [ a sh:SPARQLTarget ; sh:select "SELECT ?this WHERE { ?this" ] ;
+            sh:property [ sh:path ex:p ; sh:minCount 1 ] .""",
+        format="turtle",
+    )
+    assert validate_columns(Columns.write([], tmp_path), shapes) is None
