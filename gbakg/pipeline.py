@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import logging
 import os
 import resource
 import shutil
@@ -41,6 +42,8 @@ from .read import read_corpus
 from .serialize import graph_statements, load_store, union_statements, write
 from .validate import ENGINES, Reader, ValidationReport, load_shapes, validate, validate_columns
 from .vocab import Vocabulary, load_vocabulary
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]
 STAGES = ("read", "extract", "link", "map", "validate", "serialise")
@@ -512,9 +515,10 @@ def build(
 
 # With two processes the forked writer writes Turtle, JSON-LD and the first graphs of TriG while this
 # process validates; this process then writes the rest of TriG, this share of its statements, so that
-# both finish together (at 100 times the corpus: 35 s of Turtle and JSON-LD beside 42 s of validation
-# and reports and 3 s of freeing the validator's store, and 15 s of TriG).
-HERE_SHARE = 0.25
+# both finish together (at 100 times the corpus: about 46 s of Turtle, JSON-LD and TriG in the writer
+# beside 50-55 s of columns, validation stores and reports here; with no share here the writer finished
+# 5 s after this process, with a quarter this process finished last).
+HERE_SHARE = 0.2
 
 
 def _stage_graph_files(
@@ -620,7 +624,9 @@ def _build(
                 part = stage(out, {"graph.trig": partial(write, built.dataset, "trig", graphs=set(rest), header=False)})
                 staged.extend(part)
             here_time = time.perf_counter() - t
+            waited = time.perf_counter()
             graph_staged, graph_time, union_size = graph_files.result()
+            log.debug("waited %.1f s for the graph files' writer", time.perf_counter() - waited)
             staged = graph_staged + [s for s in staged if s not in part]
             if part:
                 _append_part(staged, part)
