@@ -40,7 +40,7 @@ from .parallel import Background, default_jobs, peak_mb, reset_peak, stage_peak,
 from .rdfio import Footprint, Run, StoreView
 from .read import read_corpus
 from .serialize import graph_statements, load_store, union_statements, write
-from .validate import ENGINES, Reader, ValidationReport, load_shapes, validate, validate_columns
+from .validate import ENGINES, STORE_BUDGET, Reader, ValidationReport, load_shapes, validate, validate_columns
 from .vocab import Vocabulary, load_vocabulary
 
 log = logging.getLogger(__name__)
@@ -547,7 +547,7 @@ def _validate_columns(built: Built, shapes: Graph, out: Path) -> tuple[Validatio
             Reader("gaps", report_mod.PLAN_GAPS_READS, report_mod.plan_gaps),
             Reader("counts", COUNT_READS, count_view),
         )
-        return validate_columns(columns, shapes, built.findings, readers)
+        return validate_columns(columns, shapes, built.findings, readers, STORE_BUDGET)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -599,8 +599,10 @@ def _build(
         writer = partial(_stage_graph_files, built.dataset, out, GRAPH_FILES, set(first))
         with Background(writer, parallel=jobs > 1) as graph_files:
             t = time.perf_counter()  # beside the writer
-            # the compiled shapes, the gap report and the counts over stores of what each reads
-            checked = _validate_columns(built, shapes, out) if built.engine == "oxigraph" else None
+            # the compiled shapes, the gap report and the counts: over stores of what each reads where
+            # one store of everything would be larger than a store's budget
+            big = sum(len(run) for run in graph_statements(built.dataset).values()) > STORE_BUDGET
+            checked = _validate_columns(built, shapes, out) if built.engine == "oxigraph" and big else None
             if checked is not None:
                 rep, read = checked
             else:

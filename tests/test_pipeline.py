@@ -82,9 +82,17 @@ def test_one_process_and_two_give_the_same_files(build_result, corpus_dir, tmp_p
     assert list(single.memory_mb) == list(build_result.memory_mb)
 
 
-def test_both_validators_give_the_same_files(build_result, corpus_dir, tmp_path):
+@pytest.mark.parametrize("budget", [10**9, 5_000])
+def test_both_validators_give_the_same_files(build_result, corpus_dir, tmp_path, monkeypatch, budget):
+    """pySHACL, and the compiled shapes over one store of everything or (with a store's budget under
+    the graph's size) over stores of the columns each check reads, give the same files."""
+    from gbakg import pipeline
     from gbakg.pipeline import build
 
+    monkeypatch.setattr(pipeline, "STORE_BUDGET", budget)
+    columns = pipeline.Columns.write
+    written = []
+    monkeypatch.setattr(pipeline.Columns, "write", lambda *a: written.append(1) or columns(*a))
     assert build_result.engine == "pyshacl"  # auto: the corpus is small enough for the reference
     compiled = build(corpus_dir, tmp_path, engine="oxigraph")
     assert compiled.engine == "oxigraph"
@@ -95,12 +103,16 @@ def test_both_validators_give_the_same_files(build_result, corpus_dir, tmp_path)
     assert summary["validator"] == "oxigraph"
     assert not list(tmp_path.glob(".gbakg-runs-*"))  # the spilled statements are removed
     assert not list(tmp_path.glob(".gbakg-columns-*"))  # and the validator's columns
+    assert bool(written) is (budget < 38_000)
 
 
-def test_shapes_that_read_named_graphs_are_checked_over_the_whole_dataset(corpus_dir, tmp_path):
+def test_shapes_that_read_named_graphs_are_checked_over_the_whole_dataset(corpus_dir, tmp_path, monkeypatch):
     """A SPARQL target over named graphs cannot be answered by stores of the union's columns: the
     build validates over one store of the whole dataset instead, and the target finds its nodes."""
+    from gbakg import pipeline
     from gbakg.pipeline import build
+
+    monkeypatch.setattr(pipeline, "STORE_BUDGET", 5_000)  # the corpus would be validated over columns
 
     shapes = tmp_path / "shapes"
     shapes.mkdir()
