@@ -220,7 +220,8 @@ def validate_columns(
     """The compiled shapes checked, and the readers run, over stores of the columns each reads, made
     and freed in turn: the report :func:`validate` gives over a store of the whole union, with a
     fraction of the memory. Each check's footprint comes from its query
-    (:func:`gbakg.shacl.query_footprint`); checks and readers are packed into stores of at most
+    (:func:`gbakg.shacl.query_footprint`); the checks of each shape (or, where they need more than
+    ``budget`` statements together, each check) and each reader are packed into stores of at most
     ``budget`` statements (:func:`gbakg.columns.pack`). The results are described (labels, case, quote:
     :data:`RESULT_READS`) over the last store. Returns the report and each reader's result, or None
     where a check reads named graphs (GRAPH, FROM), which only a store of the whole dataset answers.
@@ -237,7 +238,17 @@ def validate_columns(
     sees = [*prints, *(r.sees for r in readers), RESULT_READS]
     describe = len(sees) - 1
     needs = [columns.keys(fp) for fp in sees]
-    groups = pack(columns, needs, budget)
+    # a shape's checks go together (they share its targets' columns) unless together they pass the budget
+    units: list[list[int]] = []
+    by_shape: dict[Node, list[int]] = {}
+    for i, check in enumerate(checks):
+        by_shape.setdefault(check.node_shape, []).append(i)
+    for members in by_shape.values():
+        fits = columns.size(set().union(*(needs[i] for i in members))) <= budget
+        units.extend([members] if fits else [[i] for i in members])
+    units.extend([i] for i in range(len(checks), len(sees)))
+    packed = pack(columns, [frozenset().union(*(needs[i] for i in unit)) for unit in units], budget)
+    groups = [sorted(i for u in group for i in units[u]) for group in packed]
     groups.sort(key=lambda members: describe in members)  # the results are described once all are found
     raws: list[RawResult] = []
     read: dict[str, object] = {}
