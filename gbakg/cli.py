@@ -29,13 +29,16 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
 def _progress(quiet: bool) -> Callable[[str, int, int], None]:
     start = time.perf_counter()
     tty = sys.stderr.isatty()
+    shown = 0  # the length of the line on screen, to be overwritten
 
     def report(stage: str, step: int, total: int) -> None:
+        nonlocal shown
         if quiet:
             return
         line = f"[{step}/{total}] {stage:<10} {time.perf_counter() - start:6.2f}s"
         if tty:
-            sys.stderr.write("\r" + line)
+            sys.stderr.write("\r" + line.ljust(shown))
+            shown = len(line)
             if step == total:
                 sys.stderr.write("\n")
         else:

@@ -317,7 +317,9 @@ def _build_graph(
             graph_statements(ds)
         mapped = time.perf_counter() - t
         memory["map"] = stage_peak()
+        waited = time.perf_counter()
         linked = linking.result()  # in this process (jobs 1), linking runs here, after the documents
+        log.debug("documents mapped in %.1f s; waited %.1f s for the linker", mapped, time.perf_counter() - waited)
         memory["link"] = take_child_peaks() if jobs > 1 else peak_mb()  # the linker's own peak
         reset_peak()
     if jobs <= 1:
@@ -536,7 +538,9 @@ def _stage_graph_files(
     return staged, time.perf_counter() - t, dataset.union_size()
 
 
-def _validate_columns(built: Built, shapes: Graph, out: Path) -> tuple[ValidationReport, dict[str, Any]] | None:
+def _validate_columns(
+    built: Built, shapes: Graph, out: Path, progress: Progress
+) -> tuple[ValidationReport, dict[str, Any]] | None:
     """The compiled shapes, the gap report and the counts over stores of the columns each reads
     (:func:`~gbakg.validate.validate_columns`), written to a folder beside the runs and removed after;
     None where the shapes read named graphs."""
@@ -547,7 +551,12 @@ def _validate_columns(built: Built, shapes: Graph, out: Path) -> tuple[Validatio
             Reader("gaps", report_mod.PLAN_GAPS_READS, report_mod.plan_gaps),
             Reader("counts", COUNT_READS, count_view),
         )
-        return validate_columns(columns, shapes, built.findings, readers, STORE_BUDGET)
+        step = STAGES.index("validate") + 1
+
+        def each_store(n: int, total: int) -> None:
+            progress(f"validate (store {n} of {total})", step, len(STAGES))
+
+        return validate_columns(columns, shapes, built.findings, readers, STORE_BUDGET, each_store)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -602,7 +611,7 @@ def _build(
             # the compiled shapes, the gap report and the counts: over stores of what each reads where
             # one store of everything would be larger than a store's budget
             big = sum(len(run) for run in graph_statements(built.dataset).values()) > STORE_BUDGET
-            checked = _validate_columns(built, shapes, out) if built.engine == "oxigraph" and big else None
+            checked = _validate_columns(built, shapes, out, progress) if built.engine == "oxigraph" and big else None
             if checked is not None:
                 rep, read = checked
             else:

@@ -216,6 +216,7 @@ def validate_columns(
     findings: tuple[Finding, ...] = (),
     readers: Sequence[Reader] = (),
     budget: int = STORE_BUDGET,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[ValidationReport, dict[str, object]] | None:
     """The compiled shapes checked, and the readers run, over stores of the columns each reads, made
     and freed in turn: the report :func:`validate` gives over a store of the whole union, with a
@@ -223,8 +224,9 @@ def validate_columns(
     (:func:`gbakg.shacl.query_footprint`); the checks of each shape (or, where they need more than
     ``budget`` statements together, each check) and each reader are packed into stores of at most
     ``budget`` statements (:func:`gbakg.columns.pack`). The results are described (labels, case, quote:
-    :data:`RESULT_READS`) over the last store. Returns the report and each reader's result, or None
-    where a check reads named graphs (GRAPH, FROM), which only a store of the whole dataset answers.
+    :data:`RESULT_READS`) over the last store; ``progress`` is told of each store (its number, the
+    number of stores) as it is made. Returns the report and each reader's result, or None where a
+    check reads named graphs (GRAPH, FROM), which only a store of the whole dataset answers.
 
     Raises:
         ShapesError: the shapes use what the compiled engine does not implement.
@@ -254,6 +256,8 @@ def validate_columns(
     read: dict[str, object] = {}
     results: list[ValidationResult] = []
     for n, members in enumerate(groups):
+        if progress is not None:
+            progress(n + 1, len(groups))
         started = time.perf_counter()
         keys = set().union(*(needs[i] for i in members))
         store = columns.store(keys)

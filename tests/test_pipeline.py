@@ -94,7 +94,8 @@ def test_both_validators_give_the_same_files(build_result, corpus_dir, tmp_path,
     written = []
     monkeypatch.setattr(pipeline.Columns, "write", lambda *a: written.append(1) or columns(*a))
     assert build_result.engine == "pyshacl"  # auto: the corpus is small enough for the reference
-    compiled = build(corpus_dir, tmp_path, engine="oxigraph")
+    stages: list[str] = []
+    compiled = build(corpus_dir, tmp_path, engine="oxigraph", progress=lambda stage, *_: stages.append(stage))
     assert compiled.engine == "oxigraph"
     for name in OUTPUTS:
         if name != "summary.json":
@@ -104,6 +105,8 @@ def test_both_validators_give_the_same_files(build_result, corpus_dir, tmp_path,
     assert not list(tmp_path.glob(".gbakg-runs-*"))  # the spilled statements are removed
     assert not list(tmp_path.glob(".gbakg-columns-*"))  # and the validator's columns
     assert bool(written) is (budget < 38_000)
+    # over columns, each store is shown as it is made
+    assert any(stage.startswith("validate (store 2 of ") for stage in stages) is bool(written)
 
 
 def test_shapes_that_read_named_graphs_are_checked_over_the_whole_dataset(corpus_dir, tmp_path, monkeypatch):
