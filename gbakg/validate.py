@@ -226,7 +226,8 @@ def validate_columns(
     ``budget`` statements (:func:`gbakg.columns.pack`). The results are described (labels, case, quote:
     :data:`RESULT_READS`) over the last store; ``progress`` is told of each store (its number, the
     number of stores) as it is made. Returns the report and each reader's result, or None where a
-    check reads named graphs (GRAPH, FROM), which only a store of the whole dataset answers.
+    check reads named graphs (GRAPH, FROM, SERVICE), which only a store of the whole dataset answers,
+    or is a query rdflib's parser does not read (:func:`gbakg.shacl.query_footprint`).
 
     Raises:
         ShapesError: the shapes use what the compiled engine does not implement.
