@@ -150,7 +150,7 @@ def build_graph(
 
     With ``jobs`` ≥ 2 the documents are extracted in two processes, and the work plan is linked in a
     forked process while the documents are mapped and their graphs' statements written (what the graph
-    files and the compiled shapes' store are made from). ``engine`` is the validator
+    files and the compiled shapes' stores are made from). ``engine`` is the validator
     (:func:`choose_engine`); for pySHACL the union is built as an rdflib graph.
 
     Where the validator is Oxigraph (a large corpus), each document's graph is sealed as soon as it is
@@ -311,7 +311,7 @@ def _build_graph(
         ]
         map_documents(ds, mapper, documents, engine, spill_dir or Path(tempfile.gettempdir()), jobs)
         # While the linker works in its own process, write each graph's statements (what the graph
-        # files and the validator's store are made from).
+        # files and the validator's stores are made from).
         engine = choose_engine(engine, len(ds))
         if jobs > 1:
             graph_statements(ds)
