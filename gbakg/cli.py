@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -148,16 +149,28 @@ def _engine_option(p: argparse.ArgumentParser) -> None:
 def cmd_validate(args: argparse.Namespace) -> int:
     from . import report
     from .parallel import default_jobs
-    from .pipeline import choose_engine, gc_paused
-    from .validate import load_graph_file, load_graph_store, load_shapes, validate
+    from .pipeline import STORE_BUDGET, choose_engine, gc_paused
+    from .validate import load_graph_columns, load_graph_file, load_graph_store, load_shapes, validate, validate_columns
 
-    with gc_paused():
+    path = Path(args.graph)
+    with gc_paused(), tempfile.TemporaryDirectory(prefix="gbakg-validate-") as folder:
         shapes = load_shapes(Path(args.shapes) if args.shapes else None)
-        store = load_graph_store(Path(args.graph)) if args.engine != "pyshacl" else None
-        engine = choose_engine(args.engine, len(store) if store is not None else 0)
-        # pySHACL reads the file itself: Oxigraph's store keeps derived XSD types as primitive ones.
-        data = store if engine == "oxigraph" and store is not None else load_graph_file(Path(args.graph))
-        rep = validate(data, shapes, jobs=args.jobs or default_jobs(), engine=engine)
+        engine, checked = args.engine, None
+        if engine != "pyshacl":
+            # the file's statements by predicate: their number chooses the validator, and a file larger
+            # than one store's budget is validated over stores of what each check reads
+            columns = load_graph_columns(path, Path(folder))
+            size = sum(columns.sizes.values())
+            engine = choose_engine(engine, size)
+            if engine == "oxigraph" and size > STORE_BUDGET:
+                checked = validate_columns(columns, shapes, budget=STORE_BUDGET)
+            columns.close()
+        if checked is not None:
+            rep = checked[0]
+        else:
+            # pySHACL reads the file itself: Oxigraph's store keeps derived XSD types as primitive ones.
+            data = load_graph_store(path) if engine == "oxigraph" else load_graph_file(path)
+            rep = validate(data, shapes, jobs=args.jobs or default_jobs(), engine=engine)
     if args.format == "md":
         text = report.to_markdown(rep, extra=[("graph", args.graph)])
     elif args.format == "html":

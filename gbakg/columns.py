@@ -1,6 +1,6 @@
 """The validator's input as columns: the union's statements in one file per predicate (``rdf:type``
 statements in one per class), from which small stores are made, each holding only what a group of
-readers reads.
+readers reads. The lines are N-Triples (a build's runs) or N-Quads (a graph file, :meth:`Columns.of_file`).
 
 Oxigraph's in-memory store takes about 320 bytes a statement: at 100 times the corpus the whole union
 (7.5 M statements) takes 2.4 GB. But each check of the compiled shapes reads a few predicates (its
@@ -90,8 +90,8 @@ class Columns:
                     s, p, rest = line.split(b" ", 2)
                     if s[:2] == b"_:" or rest[:2] == b"_:":
                         raw = b""
-                    elif p == _TYPE:
-                        raw = p + b" " + rest.rstrip()[:-1].rstrip()
+                    elif p == _TYPE:  # the class: up to the graph name (N-Quads) or the final " ."
+                        raw = p + b" " + (rest[: rest.find(b" ")] if rest[:1] == b"<" else rest.rstrip()[:-1].rstrip())
                     else:
                         raw = p
                     lines = buffers.get(raw)
@@ -105,6 +105,23 @@ class Columns:
         flush()
         return cls(directory, {_key(k): v for k, v in files.items()}, {_key(k): v for k, v in sizes.items()})
 
+    @classmethod
+    def of_file(cls, path: Path, fmt: ox.RdfFormat, directory: Path) -> Columns:
+        """An RDF file's statements (of every graph, for a dataset) as columns in ``directory``:
+        Oxigraph rewrites the file as N-Quads, streaming, and the lines are routed from that.
+
+        Raises:
+            SyntaxError: the file does not parse (Oxigraph's message gives the line and column).
+            OSError: the file cannot be read or the folder written.
+        """
+        directory.mkdir(parents=True, exist_ok=True)
+        quads = directory / "statements.nq"
+        try:
+            ox.serialize(ox.parse(path=str(path), format=fmt), output=str(quads), format=ox.RdfFormat.N_QUADS)
+            return cls.write([Run.spilled(quads, 0)], directory / "columns")
+        finally:
+            quads.unlink(missing_ok=True)
+
     def close(self) -> None:
         shutil.rmtree(self.directory, ignore_errors=True)
 
@@ -115,7 +132,7 @@ class Columns:
             out: dict[str, set[str]] = defaultdict(set)
             for key in ((SUBCLASS_OF, ""), BLANK):
                 if key in self.files:
-                    for t in ox.parse(path=str(self.files[key]), format=ox.RdfFormat.N_TRIPLES):
+                    for t in ox.parse(path=str(self.files[key]), format=ox.RdfFormat.N_QUADS):
                         if t.predicate.value == SUBCLASS_OF:
                             out[str(t.object)].add(str(t.subject))
             self._subclasses = out
@@ -152,10 +169,11 @@ class Columns:
         return sum(self.sizes[k] for k in keys)
 
     def store(self, keys: Iterable[Key]) -> ox.Store:
-        """A new in-memory store of these columns (in its default graph)."""
+        """A new in-memory store of these columns (N-Triples lines in its default graph, N-Quads lines
+        in their graphs)."""
         store = ox.Store()
         for key in sorted(keys):
-            store.load(path=str(self.files[key]), format=ox.RdfFormat.N_TRIPLES)
+            store.load(path=str(self.files[key]), format=ox.RdfFormat.N_QUADS)
         return store
 
 

@@ -284,6 +284,25 @@ def validate_columns(
     return _report(results, findings), read
 
 
+def load_graph_columns(path: Path, directory: Path) -> Columns:
+    """Read an RDF file (format from its extension) into columns in ``directory``, for
+    :func:`validate_columns`: a large file validated without a store of all of it.
+
+    Raises:
+        ReadError: the file is missing or does not parse.
+    """
+    require_graph_file(path)
+    fmt = GRAPH_FORMATS.get(path.suffix.lower(), ox.RdfFormat.TURTLE)
+    try:
+        return Columns.of_file(path, fmt, directory)
+    except SyntaxError as e:
+        raise ReadError(
+            f"cannot parse the graph as {fmt.name}: {syntax_message(e)}",
+            location=syntax_location(e, path),
+            hint="check the file's syntax and extension",
+        ) from e
+
+
 def graph_store(data: Graph) -> ox.Store:
     """An rdflib graph copied into a pyoxigraph store's default graph."""
     from .serialize import canonical_ntriples

@@ -66,6 +66,29 @@ def test_validate_gives_the_same_report_with_either_engine(build_result, tmp_pat
     assert (tmp_path / "pyshacl.ttl").read_bytes() == (tmp_path / "oxigraph.ttl").read_bytes()
 
 
+@pytest.mark.parametrize("name", ["graph.ttl", "graph.trig"])
+def test_validate_over_columns_gives_the_whole_stores_report(build_result, tmp_path, capsys, monkeypatch, name):
+    """A graph file larger than one store's budget is validated over stores of what each check reads:
+    the same report as one store of all of it (a dataset's graphs, in TriG, read as their union)."""
+    from gbakg import pipeline
+
+    graph = str(build_result.files[name])
+    for budget in (10**9, 5_000):
+        monkeypatch.setattr(pipeline, "STORE_BUDGET", budget)
+        out = str(tmp_path / f"{budget}.ttl")
+        assert (
+            main(["validate", graph, "--engine", "oxigraph", "--format", "ttl", "--out", out]) == build_result.exit_code
+        )
+    assert (tmp_path / "5000.ttl").read_bytes() == (tmp_path / f"{10**9}.ttl").read_bytes()
+
+
+def test_validate_a_broken_file_gives_its_line_over_columns(tmp_path, capsys):
+    bad = tmp_path / "b.ttl"
+    bad.write_text('@prefix a: <http://x/> .\na:b a:c "open\n', encoding="utf-8")
+    assert main(["validate", str(bad), "--engine", "oxigraph"]) == 2
+    assert f"{bad}:2:" in capsys.readouterr().err
+
+
 def test_validate_missing_graph_exits_2(tmp_path, capsys):
     assert main(["validate", str(tmp_path / "g.ttl")]) == 2
     assert "graph file not found" in capsys.readouterr().err
