@@ -18,7 +18,6 @@ import hashlib
 import itertools
 import re
 import shutil
-import tempfile
 import weakref
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
@@ -39,6 +38,7 @@ from .models import (
 )
 from .namespaces import GBA, ID, OA, PREFIXES, Terms
 from .numerals import chinese_to_int
+from .parallel import owned_folder
 from .rdfio import FrozenTriples, Run, merge_runs, statement_lines
 from .vocab import Vocabulary
 
@@ -50,6 +50,7 @@ RDF, RDFS, XSD, DCAT, DCTERMS, ORG, PROV, SKOS, TIME = (
 REFERENCE_GRAPH = ID["graph/reference"]
 PLAN_LINKS_GRAPH = ID["graph/plan-links"]
 CONTEXT_CHARS = 16
+SPILL_PREFIX = ".gbakg-runs-"  # the hidden folder of a large build's sealed graphs, in the output folder
 TIME_PROPERTY = {"date": TIME.inXSDDate, "gYearMonth": TIME.inXSDgYearMonth, "gYear": TIME.inXSDgYear}
 
 
@@ -106,7 +107,7 @@ class NamedGraphs:
         """Write the graphs sealed from now on to files in a new folder under ``parent`` (removed with
         this object, or by :meth:`close`); the folder."""
         if self.spill is None:
-            self.spill = Path(tempfile.mkdtemp(prefix=".gbakg-runs-", dir=parent))
+            self.spill = owned_folder(parent, SPILL_PREFIX)
             self._cleanup = weakref.finalize(self, shutil.rmtree, self.spill, ignore_errors=True)
         return self.spill
 

@@ -15,13 +15,17 @@ import os
 import pickle
 import re
 import resource
+import shutil
+import tempfile
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
 
+OWNER = "owner.pid"  # in a work folder: the id of the process that made it
 _finished_peaks: list[float] = []  # the peak memory of each child whose result was taken, not yet reported
 
 
@@ -146,3 +150,38 @@ class Background(Generic[T]):
                 pass
             os.close(self._fd)
             self._pid = 0
+
+
+def owned_folder(parent: Path, prefix: str) -> Path:
+    """A new work folder under ``parent``, marked with this process's id: a build removes its own at
+    the end, and a later one can tell a folder whose build was killed (:func:`remove_abandoned`)."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    (folder / OWNER).write_text(str(os.getpid()), encoding="ascii")
+    return folder
+
+
+def remove_abandoned(parent: Path, prefixes: Iterable[str]) -> list[Path]:
+    """Remove the work folders under ``parent`` (named with one of ``prefixes``) whose process no longer
+    runs: what a killed build left (at 100 times the corpus, 2 GB). A folder with no owner, or whose
+    owner runs (another build into the same folder), is left. The folders removed."""
+    removed = []
+    for prefix in prefixes:
+        for folder in sorted(parent.glob(prefix + "*")):
+            try:
+                pid = int((folder / OWNER).read_text(encoding="ascii"))
+            except (OSError, ValueError):
+                continue
+            if not _running(pid):
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True

@@ -33,10 +33,19 @@ from .columns import Columns
 from .errors import Location, OutputError
 from .extract import extract_document
 from .link import CURATION_FILE, PlanLinker, PlanLinkFact, apply_curation, load_curation, plan_inputs
-from .mapping import PLAN_LINKS_GRAPH, Mapper, NamedGraphs, graph_iri, new_dataset, union_graph
+from .mapping import PLAN_LINKS_GRAPH, SPILL_PREFIX, Mapper, NamedGraphs, graph_iri, new_dataset, union_graph
 from .models import Corpus, DocumentKind, DocumentRecords, Finding, MeasureFacts, Severity
 from .namespaces import GBA
-from .parallel import Background, default_jobs, peak_mb, reset_peak, stage_peak, take_child_peaks
+from .parallel import (
+    Background,
+    default_jobs,
+    owned_folder,
+    peak_mb,
+    remove_abandoned,
+    reset_peak,
+    stage_peak,
+    take_child_peaks,
+)
 from .rdfio import Footprint, Run, StoreView
 from .read import read_corpus
 from .serialize import graph_statements, load_store, union_statements, write
@@ -44,6 +53,7 @@ from .validate import ENGINES, STORE_BUDGET, Reader, ValidationReport, load_shap
 from .vocab import Vocabulary, load_vocabulary
 
 log = logging.getLogger(__name__)
+COLUMNS_PREFIX = ".gbakg-columns-"  # the validator's columns, where the build did not spill
 
 Progress = Callable[[str, int, int], None]
 STAGES = ("read", "extract", "link", "map", "validate", "serialise")
@@ -544,7 +554,7 @@ def _validate_columns(
     """The compiled shapes, the gap report and the counts over stores of the columns each reads
     (:func:`~gbakg.validate.validate_columns`), written to a folder beside the runs and removed after;
     None where the shapes read named graphs."""
-    folder = Path(tempfile.mkdtemp(prefix=".gbakg-columns-", dir=built.dataset.spill or out))
+    folder = built.dataset.spill / "columns" if built.dataset.spill else owned_folder(out, COLUMNS_PREFIX)
     try:
         columns = Columns.write(graph_statements(built.dataset).values(), folder)
         readers = (
@@ -722,7 +732,7 @@ def _summary(
 
 
 def prepare_output(out_dir: Path) -> None:
-    """Create the output folder.
+    """Create the output folder, and remove the work folders an earlier build left when it was killed.
 
     Raises:
         OutputError: it cannot be created.
@@ -731,6 +741,8 @@ def prepare_output(out_dir: Path) -> None:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise _output_error(out_dir, e) from e
+    for folder in remove_abandoned(out_dir, (SPILL_PREFIX, COLUMNS_PREFIX)):
+        log.warning("removed %s, the work files of a build that was stopped before it could remove them", folder)
 
 
 Payload = str | Callable[[TextIO], None]

@@ -71,3 +71,26 @@ def test_the_peak_can_be_measured_afresh():
     assert peak_mb() >= before + 90
     reset_peak()
     assert peak_mb() < before + 90
+
+
+def test_work_folders_of_a_process_that_ended_are_removed_and_others_kept(tmp_path):
+    """A build killed before it could clean up leaves its work folder; the next one removes it, but
+    never a folder whose process still runs, nor one that names no process."""
+    import subprocess
+    import sys
+
+    from gbakg.parallel import OWNER, owned_folder, remove_abandoned
+
+    mine = owned_folder(tmp_path, ".gbakg-runs-")
+    assert (mine / OWNER).read_text(encoding="ascii") == str(os.getpid())
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = tmp_path / ".gbakg-runs-dead"
+    dead.mkdir()
+    (dead / OWNER).write_text(ended.stdout.strip(), encoding="ascii")
+    (dead / "run.nt").write_text("<http://x/a> <http://x/b> <http://x/c> .\n", encoding="utf-8")
+    unowned = tmp_path / ".gbakg-runs-unowned"
+    unowned.mkdir()
+    other = tmp_path / "results"
+    other.mkdir()
+    assert remove_abandoned(tmp_path, [".gbakg-runs-", ".gbakg-columns-"]) == [dead]
+    assert not dead.exists() and mine.is_dir() and unowned.is_dir() and other.is_dir()

@@ -109,6 +109,27 @@ def test_both_validators_give_the_same_files(build_result, corpus_dir, tmp_path,
     assert any(stage.startswith("validate (store 2 of ") for stage in stages) is bool(written)
 
 
+def test_a_build_removes_what_a_killed_build_left_in_its_output_folder(corpus_dir, tmp_path, caplog):
+    """A build killed mid-way (no clean-up runs) leaves its sealed graphs in a hidden folder; the next
+    build into the same folder removes them and says so, and its own work files are gone at the end."""
+    import subprocess
+    import sys
+
+    from gbakg.parallel import OWNER
+    from gbakg.pipeline import build
+
+    out = tmp_path / "out"
+    left = out / ".gbakg-runs-killed"
+    left.mkdir(parents=True)
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    (left / OWNER).write_text(ended.stdout.strip(), encoding="ascii")
+    (left / "batch_1.nt").write_text("<http://x/a> <http://x/b> <http://x/c> .\n", encoding="utf-8")
+    with caplog.at_level("WARNING", logger="gbakg.pipeline"):
+        build(corpus_dir, out, engine="oxigraph")
+    assert not left.exists() and "a build that was stopped" in caplog.text
+    assert not [p for p in out.iterdir() if p.name.startswith(".gbakg-")]
+
+
 def test_shapes_that_read_named_graphs_are_checked_over_the_whole_dataset(corpus_dir, tmp_path, monkeypatch):
     """A SPARQL target over named graphs cannot be answered by stores of the union's columns: the
     build validates over one store of the whole dataset instead, and the target finds its nodes."""
