@@ -466,12 +466,14 @@ def _count_store(store: ox.Store, triples: int | None = None) -> dict[str, int]:
     return _counts(typed, int(agencies[0]["n"].value), triples)
 
 
-# Each headline count of classes: the instances of these classes (as typed, no subclass reasoning).
-COUNTED = {
+# The headline counts, in order: the instances of these classes (as typed, no subclass reasoning),
+# and (None) the distinct agencies named by AGENCY_PROPERTIES.
+COUNTED: dict[str, tuple[URIRef, ...] | None] = {
     "documents": (GBA.SourceDocument,),
     "cases": (GBA.TypicalCase,),
     "measures": (GBA.Measure, GBA.ReportedMeasure),
     "reported measures": (GBA.ReportedMeasure,),
+    "agencies": None,
     "instruments": (GBA.Instrument,),
     "links": LINK_CLASSES,
     "mutual recognitions": (GBA.MutualRecognition,),
@@ -480,24 +482,25 @@ COUNTED = {
     "plan items": (GBA.WorkPlanItem,),
     "change events": (ORG.ChangeEvent,),
 }
+COUNTED_CLASSES = frozenset(c for classes in COUNTED.values() for c in classes or ())
 # What counting reads from a store (:func:`count_view`).
-COUNT_READS = Footprint.of(AGENCY_PROPERTIES, {c for classes in COUNTED.values() for c in classes})
+COUNT_READS = Footprint.of(AGENCY_PROPERTIES, COUNTED_CLASSES)
 
 
 def count_view(view: StoreView) -> dict[str, int]:
     """:func:`count` over a store that may hold only :data:`COUNT_READS` (``triples`` left at 0: the
     writer counts the union's distinct statements)."""
-    classes = {c for cs in COUNTED.values() for c in cs}
-    typed = {str(c): sum(1 for _ in view.subjects(RDF.type, c)) for c in classes}
+    typed = {str(c): sum(1 for _ in view.subjects(RDF.type, c)) for c in COUNTED_CLASSES}
     agencies = {o for p in AGENCY_PROPERTIES for o in view.objects(None, p)}
     return _counts(typed, len(agencies), 0)
 
 
 def _counts(typed: dict[str, int], agencies: int, triples: int) -> dict[str, int]:
-    counts = {name: sum(typed.get(str(c), 0) for c in classes) for name, classes in COUNTED.items()}
-    counts["agencies"] = agencies
-    counts["triples"] = triples
-    return {name: counts[name] for name in (*list(COUNTED)[:4], "agencies", *list(COUNTED)[4:], "triples")}
+    counts = {
+        name: agencies if classes is None else sum(typed.get(str(c), 0) for c in classes)
+        for name, classes in COUNTED.items()
+    }
+    return counts | {"triples": triples}
 
 
 def build(

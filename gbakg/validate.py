@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 import pyoxigraph as ox
 import pyshacl
@@ -34,6 +35,7 @@ from .shacl import RawResult
 from .vocab import SHAPES_DIR
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 GRAPH_FORMATS = {
     ".ttl": ox.RdfFormat.TURTLE,
@@ -127,18 +129,37 @@ def load_graph_store(path: Path) -> ox.Store:
     Raises:
         ReadError: the file is missing or does not parse.
     """
+
+    def read(fmt: ox.RdfFormat) -> ox.Store:
+        store = ox.Store()
+        store.bulk_load(path=str(path), format=fmt)
+        return store
+
+    return _read_with_oxigraph(path, read)
+
+
+def load_graph_columns(path: Path, directory: Path) -> Columns:
+    """Read an RDF file (format from its extension) into columns in ``directory``, for
+    :func:`validate_columns`: a large file validated without a store of all of it.
+
+    Raises:
+        ReadError: the file is missing or does not parse.
+    """
+    return _read_with_oxigraph(path, lambda fmt: Columns.of_file(path, fmt, directory))
+
+
+def _read_with_oxigraph(path: Path, read: Callable[[ox.RdfFormat], T]) -> T:
+    """``read`` with the file's format (from its extension); Oxigraph's syntax errors located."""
     require_graph_file(path)
     fmt = GRAPH_FORMATS.get(path.suffix.lower(), ox.RdfFormat.TURTLE)
-    store = ox.Store()
     try:
-        store.bulk_load(path=str(path), format=fmt)
+        return read(fmt)
     except SyntaxError as e:
         raise ReadError(
             f"cannot parse the graph as {fmt.name}: {syntax_message(e)}",
             location=syntax_location(e, path),
             hint="check the file's syntax and extension",
         ) from e
-    return store
 
 
 def validate(
@@ -282,25 +303,6 @@ def validate_columns(
         )
         del store, view
     return _report(results, findings), read
-
-
-def load_graph_columns(path: Path, directory: Path) -> Columns:
-    """Read an RDF file (format from its extension) into columns in ``directory``, for
-    :func:`validate_columns`: a large file validated without a store of all of it.
-
-    Raises:
-        ReadError: the file is missing or does not parse.
-    """
-    require_graph_file(path)
-    fmt = GRAPH_FORMATS.get(path.suffix.lower(), ox.RdfFormat.TURTLE)
-    try:
-        return Columns.of_file(path, fmt, directory)
-    except SyntaxError as e:
-        raise ReadError(
-            f"cannot parse the graph as {fmt.name}: {syntax_message(e)}",
-            location=syntax_location(e, path),
-            hint="check the file's syntax and extension",
-        ) from e
 
 
 def graph_store(data: Graph) -> ox.Store:
