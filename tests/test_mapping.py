@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
 from rdflib import RDF, XSD, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, SKOS
 
-from gbakg.mapping import section_iri, typed_date
+from gbakg.link import PlanLinkFact
+from gbakg.mapping import NamedGraphs, plan_link_iri, plan_link_lines, section_iri, typed_date
 from gbakg.namespaces import GBA, ID, OA
 from gbakg.pipeline import build_graph
+from gbakg.rdfio import statement_lines
 from gbakg.serialize import serialize
 
 
@@ -98,3 +101,42 @@ def test_typed_date():
     assert typed_date("2025-01-23").datatype == XSD.date
     assert typed_date("2025-01").datatype == XSD.gYearMonth
     assert typed_date("2025").datatype == XSD.gYear
+
+
+def test_plan_link_lines_are_the_statements_of_the_links():
+    """The plan links are written as N-Triples text without rdflib terms: the same lines as their
+    statements made as terms, shared items, measures and literals included."""
+
+    links = [
+        PlanLinkFact("wp-a", 3, "b1-02", 0.5, "auto", ("跨境", "通关")),
+        PlanLinkFact("wp-a", 3, "b1-03", 0.1234, "curated"),
+        PlanLinkFact("wp-b", 3, "b1-02", 1.0, 'a "quoted"\\ origin', ("跨境",)),
+    ]
+    triples = set()
+    for lk in links:
+        node, item, measure = (
+            plan_link_iri(lk.plan, lk.item, lk.measure),
+            ID[f"workplan/{lk.plan}/item/{lk.item}"],
+            ID[f"measure/{lk.measure}"],
+        )
+        triples |= {
+            (node, RDF.type, GBA.PlanLink),
+            (node, GBA.planItem, item),
+            (node, GBA.measure, measure),
+            (node, GBA.score, Literal(f"{lk.score:.3f}", datatype=XSD.decimal)),
+            (node, GBA.origin, Literal(lk.origin)),
+            (node, URIRef("http://www.w3.org/2000/01/rdf-schema#label"), Literal(f"item {lk.item} → {lk.measure}")),
+            (measure, GBA.carriesOut, item),
+            *((node, GBA.sharedTerm, Literal(t)) for t in lk.shared),
+        }
+    assert plan_link_lines(links) == statement_lines(triples)
+    assert plan_link_lines([]) == []
+
+
+def test_seal_lines_refuses_a_graph_already_there():
+
+    ds = NamedGraphs()
+    ds.seal_lines(ID["graph/x"], ["<a:b> <a:c> <a:d> .\n"])
+    assert list(ds.run(ID["graph/x"])) == ["<a:b> <a:c> <a:d> .\n"]
+    with pytest.raises(ValueError, match="already here"):
+        ds.seal_lines(ID["graph/x"], [])
