@@ -12,8 +12,7 @@ import io
 import itertools
 import json
 import re
-from collections.abc import Collection, Iterable, Iterator
-from functools import lru_cache
+from collections.abc import Callable, Collection, Iterable, Iterator
 from typing import IO, TextIO, cast
 
 import pyoxigraph as ox
@@ -213,37 +212,19 @@ def to_jsonld(data: Graph | NamedGraphs, prefixes: dict[str, str]) -> str:
 
 def _jsonld_pieces(data: Graph | NamedGraphs, prefixes: dict[str, str]) -> Iterator[str]:
     """The text of :func:`to_jsonld`, a node at a time."""
-    ordered = sorted(prefixes.items(), key=lambda kv: -len(kv[1]))
-    by_namespace: dict[str, str] = {}
-    for prefix, ns in ordered:
-        by_namespace.setdefault(ns, prefix)
-    cut_at_separators = all(ns.endswith(("/", "#")) for ns in by_namespace)
+    iri = _compactor(prefixes)
+    ids: dict[str, str] = {}  # an IRI object as a node reference, made once while it recurs nearby
+    langs: dict[str, str] = {}  # a language tag as written → its key and value, in BCP 47 case
 
-    def namespaces(value: str) -> Iterator[tuple[str, str]]:
-        """The namespaces that start an IRI, longest first. Where every namespace ends in / or #, they
-        are found by cutting the IRI at each / or # from the right (dictionary look-ups)."""
-        if not cut_at_separators:
-            yield from ((p, ns) for p, ns in ordered if value.startswith(ns))
-            return
-        end = len(value)
-        while (end := max(value.rfind("/", 0, end), value.rfind("#", 0, end))) >= 0:
-            prefix = by_namespace.get(value[: end + 1])
-            if prefix is not None:
-                yield prefix, value[: end + 1]
-
-    @lru_cache(maxsize=1 << 16)
-    def iri(value: str) -> str:
-        for prefix, ns in namespaces(value):
-            local = value[len(ns) :]
-            if local and not local.startswith("//"):
-                return f"{prefix}:{local}"
-        return value
-
-    @lru_cache(maxsize=1 << 16)
     def value(o: str) -> str:
         """An object in N-Triples (as :func:`nt` writes it) as a JSON-LD value object, in JSON."""
         if o[0] == "<":
-            return f'{{"@id": "{iri(o[1:-1])}"}}'
+            ref = ids.get(o)
+            if ref is None:
+                if len(ids) >= IDS_HELD:  # IRIs recur near each other in the sorted statements
+                    ids.clear()
+                ref = ids[o] = f'{{"@id": "{iri(o[1:-1])}"}}'
+            return ref
         if o[0] == "_":
             return f'{{"@id": "{o}"}}'
         close = o.rfind('"')
@@ -254,7 +235,10 @@ def _jsonld_pieces(data: Graph | NamedGraphs, prefixes: dict[str, str]) -> Itera
         if not suffix:
             return f'{{"@value": {encoded}}}'
         if suffix[0] == "@":
-            return f'{{"@value": {encoded}, "@language": "{canonical_lang(suffix[1:])}"}}'
+            tag = langs.get(suffix)
+            if tag is None:
+                tag = langs[suffix] = f', "@language": "{canonical_lang(suffix[1:])}"}}'
+            return f'{{"@value": {encoded}{tag}'
         return f'{{"@value": {encoded}, "@type": "{iri(suffix[3:-1])}"}}'
 
     # The statements are sorted, so each subject's are together, and each predicate's within them: a
@@ -268,14 +252,21 @@ def _jsonld_pieces(data: Graph | NamedGraphs, prefixes: dict[str, str]) -> Itera
     values: list[str] = []
     subject = key = None
     separator = ""  # between nodes: none before the first
-    keys: dict[str, str] = {}  # a predicate as written → its key
+    keys: dict[str, str] = {rdf_type: "@type"}  # a predicate as written → its key
+    types: dict[str, str] = {}  # a class as written → its value of @type
     for line in union_statements(data):
         s, p, o = line.split(" ", 2)  # subjects and predicates hold no space
         o = o[:-3]  # without " ." and newline
-        if p == rdf_type and o[0] == "<":
-            k, v = "@type", f'"{iri(o[1:-1])}"'
+        k = keys.get(p)
+        if k is None:
+            k = keys[p] = iri(p[1:-1])
+        if k == "@type" and o[0] == "<":
+            v = types.get(o)
+            if v is None:
+                v = types[o] = f'"{iri(o[1:-1])}"'
         else:
-            k = keys.get(p) or keys.setdefault(p, iri(p[1:-1]))
+            if k == "@type":  # a literal as a type: under the predicate's own key
+                k = iri(p[1:-1])
             v = value(o)
         if s != subject or k != key:
             if values:
@@ -294,6 +285,34 @@ def _jsonld_pieces(data: Graph | NamedGraphs, prefixes: dict[str, str]) -> Itera
     if members:
         yield separator + "{" + ", ".join(members) + "}"
     yield "\n]}\n"
+
+
+IDS_HELD = 1 << 16  # IRI objects held as JSON-LD node references at a time
+
+
+def _compactor(prefixes: dict[str, str]) -> Callable[[str], str]:
+    """A function writing an IRI as a compact IRI (prefix:local) of the longest namespace that starts
+    it and leaves a local part (not empty, not starting with //), or whole where none does. The
+    namespaces are matched by one regular expression, longest first."""
+    by_namespace: dict[str, str] = {}
+    for prefix, ns in sorted(prefixes.items(), key=lambda kv: -len(kv[1])):
+        by_namespace.setdefault(ns, prefix)
+    ordered = list(by_namespace.items())
+    longest = re.compile("|".join(re.escape(ns) for ns, _ in ordered)).match if ordered else None
+
+    def compact(value: str) -> str:
+        m = longest(value) if longest is not None else None
+        if m is not None:
+            local = value[m.end() :]
+            if local and not local.startswith("//"):
+                return f"{by_namespace[m.group()]}:{local}"
+        for ns, prefix in ordered:  # a shorter namespace, where the longest leaves no local part
+            local = value[len(ns) :]
+            if value.startswith(ns) and local and not local.startswith("//"):
+                return f"{prefix}:{local}"
+        return value
+
+    return compact
 
 
 # A string literal (quote, then anything but a quote or backslash, or an escape, up to the closing quote)

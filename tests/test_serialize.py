@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
+
 import pyoxigraph as ox
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from rdflib import XSD, Dataset, Graph, Literal, URIRef
 
+import gbakg.serialize as serialize_mod
 from gbakg.mapping import NamedGraphs
 from gbakg.rdfio import to_ox
-from gbakg.serialize import FORMATS, canonical_nquads, canonical_ntriples, load_store, nt, serialize
+from gbakg.serialize import FORMATS, _compactor, canonical_nquads, canonical_ntriples, load_store, nt, serialize
 
 EX = "https://example.org/"
 
@@ -84,7 +87,6 @@ def test_only_language_tags_change_case_never_a_literals_text(text, lang):
 def test_json_ld_holds_any_literal_exactly(text, lang, datatype):
     """JSON-LD nodes are assembled as text: any literal (quotes, backslashes, controls, DEL, line
     separators) is valid JSON and reads back as itself."""
-    import json
 
     g = Graph()
     a = URIRef(EX + "a")
@@ -138,3 +140,24 @@ def test_a_dataset_written_in_parts_joins_into_the_whole(fmt):
     write(ds, fmt, rest, graphs=set(names[1:]), header=False)
     assert first.getvalue() + rest.getvalue() == serialize(ds, fmt)
     assert "@prefix" not in rest.getvalue() and rest.getvalue()
+
+
+def test_jsonld_compact_iris_take_the_longest_namespace_that_leaves_a_local_part():
+    compact = _compactor({"ex": EX, "exa": EX + "a/", "other": "urn:x:", "same": EX + "a/"})
+    assert compact(EX + "a/b") == "exa:b"  # the longest; of two prefixes for it, the first given
+    assert compact(EX + "a/") == "ex:a/"  # the longest leaves nothing: the next
+    assert compact(EX + "b") == "ex:b"
+    assert compact(EX + "//x") == EX + "//x"  # a local part starting with // is not written compact
+    assert compact("http://elsewhere.org/z") == "http://elsewhere.org/z"
+    assert _compactor({})("urn:a") == "urn:a"
+
+
+def test_jsonld_references_the_same_iri_objects_however_many_there_are(monkeypatch):
+    """IRI objects are held as node references a number at a time: past that, they are made again."""
+    g = Graph()
+    for i in range(12):
+        g.add((URIRef(EX + f"s{i:02d}"), URIRef(EX + "p"), URIRef(EX + f"o{i % 5}")))
+    expected = serialize(g, "jsonld")
+    monkeypatch.setattr(serialize_mod, "IDS_HELD", 2)
+    assert serialize(g, "jsonld") == expected
+    assert json.loads(expected)["@graph"][11] == {"@id": EX + "s11", EX + "p": [{"@id": EX + "o1"}]}
