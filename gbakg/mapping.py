@@ -39,13 +39,22 @@ from .models import (
 from .namespaces import GBA, ID, OA, PREFIXES, Terms
 from .numerals import chinese_to_int
 from .parallel import owned_folder
-from .rdfio import FrozenTriples, Run, merge_runs, nt, statement_lines
+from .rdfio import FrozenTriples, Run, merge_runs, nt, nt_text, statement_lines
 from .vocab import Vocabulary
 
 # Standard namespaces whose terms are looked up once (mapping writes millions of triples at scale).
 RDF, RDFS, XSD, DCAT, DCTERMS, ORG, PROV, SKOS, TIME = (
     Terms(ns) for ns in (std.RDF, std.RDFS, std.XSD, std.DCAT, std.DCTERMS, std.ORG, std.PROV, std.SKOS, std.TIME)
 )
+
+# The terms of evidence and source spans in N-Triples (written as text by Mapper.span and .evidence).
+_A, _SOURCE_SPAN, _SPECIFIC_RESOURCE = nt(RDF.type), nt(GBA.SourceSpan), nt(OA.SpecificResource)
+_HAS_SOURCE, _HAS_SELECTOR, _TEXT = nt(OA.hasSource), nt(OA.hasSelector), nt(GBA.text)
+_QUOTE_SELECTOR, _EXACT, _PREFIX, _SUFFIX = nt(OA.TextQuoteSelector), nt(OA.exact), nt(OA.prefix), nt(OA.suffix)
+_POSITION_SELECTOR, _START, _END = nt(OA.TextPositionSelector), nt(OA.start), nt(OA.end)
+_EVIDENCE, _ANNOTATION, _MOTIVATED_BY = nt(GBA.evidence), nt(OA.Annotation), nt(OA.motivatedBy)
+_IDENTIFYING, _DESCRIBING, _FOR_PROPERTY = nt(OA.identifying), nt(OA.describing), nt(GBA.forProperty)
+_HAS_BODY, _HAS_TARGET = nt(OA.hasBody), nt(OA.hasTarget)
 
 REFERENCE_GRAPH = ID["graph/reference"]
 PLAN_LINKS_GRAPH = ID["graph/plan-links"]
@@ -66,21 +75,28 @@ Triple = tuple[URIRef, URIRef, URIRef | Literal]
 
 
 class GraphView:
-    """The triples of one named graph: what the mapper adds to and tests membership in."""
+    """The statements of one named graph: what the mapper adds to and tests membership in, as rdflib
+    triples or, for the regular and numerous ones (evidence, source spans), as N-Triples lines made
+    as text (:func:`~gbakg.rdfio.nt` and :func:`~gbakg.rdfio.nt_text` write their terms)."""
 
-    __slots__ = ("triples",)
+    __slots__ = ("lines", "triples")
 
-    def __init__(self, triples: set[Triple]):
+    def __init__(self, triples: set[Triple], lines: set[str]):
         self.triples = triples
+        self.lines = lines
 
     def add(self, triple: Triple) -> None:
         self.triples.add(triple)
+
+    def add_line(self, line: str) -> None:
+        """A statement as an N-Triples line (``s p o .`` and a newline, as statement_lines writes it)."""
+        self.lines.add(line)
 
     def __contains__(self, triple: object) -> bool:
         return triple in self.triples
 
     def __len__(self) -> int:
-        return len(self.triples)
+        return len(self.triples) + len(self.lines)
 
 
 class NamedGraphs:
@@ -95,6 +111,7 @@ class NamedGraphs:
 
     def __init__(self) -> None:
         self.graphs: dict[URIRef, set[Triple]] = {}
+        self.texts: dict[URIRef, set[str]] = {}  # an open graph's statements given as N-Triples lines
         self.sealed: dict[URIRef, Run] = {}
         self.spill: Path | None = None
         self._runs: dict[URIRef, tuple[int, Run]] = {}
@@ -126,7 +143,7 @@ class NamedGraphs:
     def graph(self, iri: URIRef) -> GraphView:
         if iri in self.sealed:
             raise ValueError(f"the graph {iri} is sealed")
-        return GraphView(self.graphs.setdefault(iri, set()))
+        return GraphView(self.graphs.setdefault(iri, set()), self.texts.setdefault(iri, set()))
 
     def seal(self, iri: URIRef, part: int = 0) -> None:
         """Turn a graph's triples into its sorted statements (in a file of the spill folder, if any)
@@ -136,7 +153,8 @@ class NamedGraphs:
         if triples is None:
             return
         self._runs.pop(iri, None)
-        self.sealed[iri] = Run(statement_lines(triples), self._spill_path(iri, part))
+        lines = self.texts.pop(iri, ())
+        self.sealed[iri] = Run(statement_lines(triples, lines), self._spill_path(iri, part))
 
     def _spill_path(self, iri: URIRef, part: int) -> Path | None:
         """The file a sealed graph (or part of one) is written to, if this dataset spills."""
@@ -172,7 +190,7 @@ class NamedGraphs:
 
     def graph_size(self, iri: URIRef) -> int:
         """How many statements a graph has, sealed or not."""
-        return len(self.sealed[iri]) if iri in self.sealed else len(self.graphs[iri])
+        return len(self.sealed[iri]) if iri in self.sealed else len(self.graphs[iri]) + len(self.texts.get(iri, ()))
 
     def names(self) -> list[URIRef]:
         """Every graph's IRI, sealed or not, in code-point order."""
@@ -183,10 +201,11 @@ class NamedGraphs:
         sealed = self.sealed.get(iri)
         if sealed is not None:
             return sealed
-        triples = self.graphs[iri]
+        triples, lines = self.graphs[iri], self.texts.get(iri, ())
+        size = len(triples) + len(lines)
         cached = self._runs.get(iri)
-        if cached is None or cached[0] != len(triples):
-            cached = self._runs[iri] = (len(triples), Run(statement_lines(triples)))
+        if cached is None or cached[0] != size:
+            cached = self._runs[iri] = (size, Run(statement_lines(triples, lines)))
         return cached[1]
 
     def union_lines(self) -> Iterable[str]:
@@ -231,10 +250,16 @@ class NamedGraphs:
                 yield s, p, o, g
 
     def _triples(self, iri: URIRef) -> Iterable[Triple]:
-        return self.graphs[iri] if iri in self.graphs else self.sealed[iri].triples()  # type: ignore[return-value]
+        if iri in self.sealed:
+            return self.sealed[iri].triples()  # type: ignore[return-value]
+        lines = self.texts.get(iri)
+        if not lines:
+            return self.graphs[iri]
+        return itertools.chain(self.graphs[iri], Run(sorted(lines)).triples())  # type: ignore[arg-type]
 
     def __len__(self) -> int:
-        return sum(len(t) for t in self.graphs.values()) + sum(len(r) for r in self.sealed.values())
+        open_size = sum(len(t) for t in self.graphs.values()) + sum(len(t) for t in self.texts.values())
+        return open_size + sum(len(r) for r in self.sealed.values())
 
     def union(self) -> frozenset[Triple]:
         """The distinct triples of all graphs as rdflib terms (remembered until the graphs grow; sealed
@@ -257,42 +282,46 @@ class Mapper:
 
     # --- evidence ---------------------------------------------------------------------------------
 
-    def span(self, f: Field) -> URIRef:
-        """The SourceSpan node for a field of the current document (shared by facts on the same span)."""
+    def span(self, f: Field) -> str:
+        """The SourceSpan node for a field of the current document (shared by facts on the same span),
+        in N-Triples: its statements are written as text (at 100 times the corpus spans and evidence
+        are 3.4 M statements)."""
         assert self.doc is not None
-        node = ID[f"span/{self.doc.key}/{f.start}-{f.end}"]
-        if (node, RDF.type, GBA.SourceSpan) in self.g:
+        node = nt(ID[f"span/{self.doc.key}/{f.start}-{f.end}"])
+        typed = f"{node} {_A} {_SOURCE_SPAN} .\n"
+        if typed in self.g.lines:
             return node
         text = self.doc.text
-        g = self.g
-        quote, pos = URIRef(f"{node}#quote"), URIRef(f"{node}#position")
-        g.add((node, RDF.type, GBA.SourceSpan))
-        g.add((node, RDF.type, OA.SpecificResource))
-        g.add((node, OA.hasSource, document_iri(self.doc)))
-        g.add((node, OA.hasSelector, quote))
-        g.add((node, OA.hasSelector, pos))
-        g.add((node, GBA.text, Literal(f.text, lang=self.lang)))
-        g.add((quote, RDF.type, OA.TextQuoteSelector))
-        g.add((quote, OA.exact, Literal(text[f.start : f.end])))
-        g.add((quote, OA.prefix, Literal(text[max(0, f.start - CONTEXT_CHARS) : f.start])))
-        g.add((quote, OA.suffix, Literal(text[f.end : f.end + CONTEXT_CHARS])))
-        g.add((pos, RDF.type, OA.TextPositionSelector))
-        g.add((pos, OA.start, offset(f.start)))
-        g.add((pos, OA.end, offset(f.end)))
+        add = self.g.add_line
+        quote, pos = f"{node[:-1]}#quote>", f"{node[:-1]}#position>"
+        add(typed)
+        add(f"{node} {_A} {_SPECIFIC_RESOURCE} .\n")
+        add(f"{node} {_HAS_SOURCE} {nt(document_iri(self.doc))} .\n")
+        add(f"{node} {_HAS_SELECTOR} {quote} .\n")
+        add(f"{node} {_HAS_SELECTOR} {pos} .\n")
+        add(f"{node} {_TEXT} {nt_text(f.text, self.lang)} .\n")
+        add(f"{quote} {_A} {_QUOTE_SELECTOR} .\n")
+        add(f"{quote} {_EXACT} {nt_text(text[f.start : f.end])} .\n")
+        add(f"{quote} {_PREFIX} {nt_text(text[max(0, f.start - CONTEXT_CHARS) : f.start])} .\n")
+        add(f"{quote} {_SUFFIX} {nt_text(text[f.end : f.end + CONTEXT_CHARS])} .\n")
+        add(f"{pos} {_A} {_POSITION_SELECTOR} .\n")
+        add(f"{pos} {_START} {nt(offset(f.start))} .\n")
+        add(f"{pos} {_END} {nt(offset(f.end))} .\n")
         return node
 
     def evidence(self, subject: URIRef, prop: URIRef, body: URIRef | Literal | None, f: Field) -> None:
-        """Record that ``subject prop body`` rests on the text of field ``f``."""
+        """Record that ``subject prop body`` rests on the text of field ``f`` (written as text, as
+        :meth:`span` is)."""
         key = f"{subject}|{prop}|{body}|{f.start}|{f.end}"
-        node = ID[f"evidence/{hashlib.sha1(key.encode('utf-8')).hexdigest()[:16]}"]
-        g = self.g
-        g.add((subject, GBA.evidence, node))
-        g.add((node, RDF.type, OA.Annotation))
-        g.add((node, OA.motivatedBy, OA.identifying if isinstance(body, URIRef) else OA.describing))
-        g.add((node, GBA.forProperty, prop))
+        node = nt(ID[f"evidence/{hashlib.sha1(key.encode('utf-8')).hexdigest()[:16]}"])
+        add = self.g.add_line
+        add(f"{nt(subject)} {_EVIDENCE} {node} .\n")
+        add(f"{node} {_A} {_ANNOTATION} .\n")
+        add(f"{node} {_MOTIVATED_BY} {_IDENTIFYING if isinstance(body, URIRef) else _DESCRIBING} .\n")
+        add(f"{node} {_FOR_PROPERTY} {nt(prop)} .\n")
         if body is not None:
-            g.add((node, OA.hasBody, body if isinstance(body, URIRef) else subject))
-        g.add((node, OA.hasTarget, self.span(f)))
+            add(f"{node} {_HAS_BODY} {nt(body if isinstance(body, URIRef) else subject)} .\n")
+        add(f"{node} {_HAS_TARGET} {self.span(f)} .\n")
 
     def fact(self, subject: URIRef, prop: URIRef, obj: URIRef | Literal, f: Field | None) -> None:
         self.g.add((subject, prop, obj))

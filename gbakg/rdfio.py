@@ -106,7 +106,14 @@ def nt(term: Node) -> str:
     return str(convert_to_ox(term))
 
 
-def statement_lines(triples: Iterable[Triple]) -> list[str]:
+def nt_text(text: str, lang: str | None = None) -> str:
+    """A string literal, plain or with a language tag, in N-Triples: what :func:`nt` writes for
+    ``Literal(text, lang=lang)``, without making the term (tested against it)."""
+    quoted = f'"{str.translate(text, _NT_ESCAPES)}"'
+    return f"{quoted}@{lang.lower()}" if lang else quoted
+
+
+def statement_lines(triples: Iterable[Triple], lines: Iterable[str] = ()) -> list[str]:
     """Distinct triples as N-Triples lines (``s p o .`` and a newline), in code-point order: the
     canonical order, and what every graph file and store is made from.
 
@@ -117,8 +124,11 @@ def statement_lines(triples: Iterable[Triple]) -> list[str]:
     The lines are compared as UTF-8, which orders them as their code points do: Python compares strings
     of different widths (an IRI and a Chinese literal) character by character, bytes with memcmp, and a
     graph of mixed lines sorts in half the time (every line is written as UTF-8, so each encodes).
+    ``lines`` adds statements already written as N-Triples lines.
     """
-    return sorted({f"{nt(s)} {nt(p)} {nt(o)} .\n" for s, p, o in triples}, key=str.encode)
+    made = {f"{nt(s)} {nt(p)} {nt(o)} .\n" for s, p, o in triples}
+    made.update(lines)  # statements written as text already (``lines``), the same way
+    return sorted(made, key=str.encode)
 
 
 class Run:
