@@ -69,18 +69,25 @@ class Columns:
     def write(cls, runs: Iterable[Run], directory: Path) -> Columns:
         """Route every line of the runs to its column's file in ``directory`` (made if missing)."""
         directory.mkdir(parents=True, exist_ok=True)
-        files: dict[bytes, Path] = {}
-        sizes: dict[bytes, int] = defaultdict(int)
+        columns = cls(directory, {}, {})
+        columns.add(runs)
+        return columns
+
+    def add(self, runs: Iterable[Run]) -> None:
+        """Route the lines of more runs to the columns' files (a build routes its documents' graphs
+        while the linker still works, and the rest after)."""
+        routes: dict[bytes, Key] = {}
         buffers: dict[bytes, list[bytes]] = {}
 
         def flush() -> None:
             for raw, lines in buffers.items():
-                path = files.get(raw)
+                key = routes.get(raw) or routes.setdefault(raw, _key(raw))
+                path = self.files.get(key)
                 if path is None:
-                    path = files[raw] = directory / f"{len(files)}.nt"
+                    path = self.files[key] = self.directory / f"{len(self.files)}.nt"
                 with path.open("ab") as fh:
                     fh.writelines(lines)
-                sizes[raw] += len(lines)
+                self.sizes[key] = self.sizes.get(key, 0) + len(lines)
             buffers.clear()
 
         held = 0
@@ -103,7 +110,7 @@ class Columns:
                         flush()
                         held = 0
         flush()
-        return cls(directory, {_key(k): v for k, v in files.items()}, {_key(k): v for k, v in sizes.items()})
+        self._subclasses = None
 
     @classmethod
     def of_file(cls, path: Path, fmt: ox.RdfFormat, directory: Path) -> Columns:

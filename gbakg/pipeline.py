@@ -54,6 +54,7 @@ from .vocab import Vocabulary, load_vocabulary
 
 log = logging.getLogger(__name__)
 COLUMNS_PREFIX = ".gbakg-columns-"  # the validator's columns, where the build did not spill
+COLUMNS_FOLDER = "columns"  # the validator's columns, in the spill folder of a build that spills
 
 Progress = Callable[[str, int, int], None]
 STAGES = ("read", "extract", "link", "map", "validate", "serialise")
@@ -105,6 +106,9 @@ class Built:
     # Each stage's peak resident memory in MB: the largest of this process's during the stage and of
     # the forked processes the stage waited for.
     memory_mb: dict[str, float] = field(default_factory=dict)
+    # The graphs already routed to the validator's columns (see early_columns), and those columns.
+    columns: Columns | None = field(default=None, repr=False)
+    routed: frozenset[URIRef] = frozenset()
 
     @property
     def validation_input(self) -> Graph | ox.Store:
@@ -325,6 +329,7 @@ def _build_graph(
         engine = choose_engine(engine, len(ds))
         if jobs > 1:
             graph_statements(ds)
+        columns, routed = early_columns(ds, engine)
         mapped = time.perf_counter() - t
         memory["map"] = stage_peak()
         waited = time.perf_counter()
@@ -346,7 +351,21 @@ def _build_graph(
     timings["map"] = mapped + time.perf_counter() - t
     memory["map"] = max(memory["map"], stage_peak())
     links, candidates = linked.links, linked.candidates
-    return Built(corpus, all_facts, ds, tuple(findings), timings, links, candidates, union, engine, memory_mb=memory)
+    built = Built(corpus, all_facts, ds, tuple(findings), timings, links, candidates, union, engine, memory_mb=memory)
+    built.columns, built.routed = columns, routed
+    return built
+
+
+def early_columns(ds: NamedGraphs, engine: str) -> tuple[Columns | None, frozenset[URIRef]]:
+    """The validator's columns of the graphs sealed so far, and their names, where the documents alone
+    are more statements than one validation store holds (validation will then read columns: see
+    :func:`_validate_columns`); else none. A build routes them as soon as its documents are mapped,
+    while the linker still works in its own process: at 100 times the corpus that left a core idle
+    for about 5 s, and routing the documents' 5 M statements takes about as long."""
+    if ds.spill is None or engine != "oxigraph" or len(ds) <= STORE_BUDGET:
+        return None, frozenset()
+    routed = [g for g in ds.names() if g in ds.sealed]
+    return Columns.write([ds.run(g) for g in routed], ds.spill / COLUMNS_FOLDER), frozenset(routed)
 
 
 def map_documents(
@@ -528,11 +547,13 @@ def build(
 
 
 # With two processes the forked writer writes Turtle, JSON-LD and the first graphs of TriG while this
-# process validates; this process then writes the rest of TriG, this share of its statements, so that
-# both finish together (at 100 times the corpus: about 46 s of Turtle, JSON-LD and TriG in the writer
-# beside 50-55 s of columns, validation stores and reports here; with no share here the writer finished
-# 5 s after this process, with a quarter this process finished last).
-HERE_SHARE = 0.2
+# process validates; this process then writes the rest of TriG, about this share of its statements,
+# so that both finish together. The parts are whole graphs, so the share is coarse: at 100 times the
+# corpus the plan links' graph alone is 31 % of the statements, and a share of 0.2 or 0.3 gave this
+# process the same 35 % (the plan links and what follows). With 0.5 (half, cut among the case
+# batches) the writer's 43 s of Turtle, JSON-LD and TriG end with this process's 35 s of columns,
+# validation stores and reports and 8 s of TriG; with 0.2 the writer finished 5 s after this process.
+HERE_SHARE = 0.5
 
 
 def _stage_graph_files(
@@ -556,9 +577,14 @@ def _validate_columns(
     """The compiled shapes, the gap report and the counts over stores of the columns each reads
     (:func:`~gbakg.validate.validate_columns`), written to a folder beside the runs and removed after;
     None where the shapes read named graphs."""
-    folder = built.dataset.spill / "columns" if built.dataset.spill else owned_folder(out, COLUMNS_PREFIX)
+    folder = built.dataset.spill / COLUMNS_FOLDER if built.dataset.spill else owned_folder(out, COLUMNS_PREFIX)
     try:
-        columns = Columns.write(graph_statements(built.dataset).values(), folder)
+        rest = [run for g, run in graph_statements(built.dataset).items() if g not in built.routed]
+        if built.columns is not None:
+            columns = built.columns
+            columns.add(rest)
+        else:
+            columns = Columns.write(rest, folder)
         readers = (
             Reader("gaps", report_mod.PLAN_GAPS_READS, report_mod.plan_gaps),
             Reader("counts", COUNT_READS, count_view),

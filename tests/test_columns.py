@@ -102,3 +102,22 @@ def test_readers_are_packed_under_the_budget_the_largest_first(tmp_path):
         assert columns.size(set().union(*(needs[i] for i in members))) <= 100
     # a reader that needs more than the budget has a store of its own
     assert pack(columns, [col[4], col[0]], budget=60) == [[0], [1]]
+
+
+def test_columns_added_in_two_steps_are_the_columns_written_at_once(tmp_path: Path):
+    """A build routes its documents' graphs first and the rest later: the same columns."""
+    first, second = runs(
+        DATA,
+        f"@prefix ex: <{EX}> . @prefix rdfs: <{RDFS}> . ex:g a ex:G ; ex:p 'z' ; ex:t ex:a . ex:G rdfs:subClassOf ex:C .",
+    )
+    at_once = Columns.write([first, second], tmp_path / "once")
+    stepwise = Columns.write([first], tmp_path / "steps")
+    of_c = Footprint.of(classes=[EX + "C"])
+    assert (str(RDF.type), EX + "G") not in stepwise.keys(of_c)  # the subclasses known so far
+    stepwise.add([second])
+    assert stepwise.sizes == at_once.sizes and (EX + "t", "") in stepwise.files
+    assert stepwise.keys(of_c) == at_once.keys(of_c) and (str(RDF.type), EX + "G") in stepwise.keys(of_c)
+    for key in at_once.files:
+        assert sorted(stepwise.files[key].read_bytes().splitlines()) == sorted(
+            at_once.files[key].read_bytes().splitlines()
+        )
