@@ -17,7 +17,7 @@ import shutil
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -48,7 +48,7 @@ from .parallel import (
 )
 from .rdfio import Footprint, Run, StoreView
 from .read import read_corpus
-from .serialize import graph_statements, load_store, union_statements, write
+from .serialize import UNION_FORMATS, graph_statements, load_store, union_statements, write, write_union
 from .validate import ENGINES, STORE_BUDGET, Reader, ValidationReport, load_shapes, validate, validate_columns
 from .vocab import Vocabulary, load_vocabulary
 
@@ -549,11 +549,11 @@ def build(
 # With two processes the forked writer writes Turtle, JSON-LD and the first graphs of TriG while this
 # process validates; this process then writes the rest of TriG, about this share of its statements,
 # so that both finish together. The parts are whole graphs, so the share is coarse: at 100 times the
-# corpus the plan links' graph alone is 31 % of the statements, and a share of 0.2 or 0.3 gave this
-# process the same 35 % (the plan links and what follows). With 0.5 (half, cut among the case
-# batches) the writer's 43 s of Turtle, JSON-LD and TriG end with this process's 35 s of columns,
-# validation stores and reports and 8 s of TriG; with 0.2 the writer finished 5 s after this process.
-HERE_SHARE = 0.5
+# corpus the plan links' graph alone is 31 % of the statements, and any share from 0.2 to 0.35 gives
+# this process the same 35 % (the plan links and what follows; 0.5 gives half, cut among the case
+# batches). With Turtle and JSON-LD written in one pass the writer takes 36 s and this process 33 s
+# before its share of TriG (about 5 s for 35 %, 8 s for half); at 0.5 this process finished last.
+HERE_SHARE = 0.35
 
 
 def _stage_graph_files(
@@ -563,11 +563,20 @@ def _stage_graph_files(
     names, the time taken and the number of distinct statements of the union (counted as graph.ttl is
     written, for spilled graphs, which ``names`` must then include)."""
     t = time.perf_counter()
-    payloads = {
-        name: partial(write, dataset, GRAPH_FILES[name], graphs=trig_graphs if name == "graph.trig" else None)
-        for name in names
-    }
-    staged = stage(out, payloads)
+    names = list(names)
+    union = {name: GRAPH_FILES[name] for name in names if GRAPH_FILES[name] in UNION_FORMATS}
+    staged: list[tuple[str, Path]] = []
+    try:
+        for name in names:
+            if name not in union:
+                staged += stage(out, {name: partial(write, dataset, GRAPH_FILES[name], graphs=trig_graphs)})
+        # the union's formats in one pass over its statements (one merge of the runs, not one each)
+        staged += stage_together(
+            out, list(union), lambda fhs: write_union(dataset, dict(zip(union.values(), fhs, strict=True)))
+        )
+    except BaseException:
+        discard(staged)
+        raise
     return staged, time.perf_counter() - t, dataset.union_size()
 
 
@@ -807,6 +816,30 @@ def stage(out_dir: Path, payloads: Mapping[str, Payload]) -> list[tuple[str, Pat
         discard(staged)
         raise _output_error(out_dir, e) from e
     except BaseException:  # interrupted: leave nothing behind
+        discard(staged)
+        raise
+    return staged
+
+
+def stage_together(out_dir: Path, names: list[str], fn: Callable[[Sequence[TextIO]], None]) -> list[tuple[str, Path]]:
+    """Like :func:`stage`, for files written together: ``fn`` is given a text stream for each name, in
+    order."""
+    staged: list[tuple[str, Path]] = []
+    mode = _file_mode()
+    try:
+        with contextlib.ExitStack() as files:
+            streams = []
+            for name in names:
+                fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=out_dir)
+                staged.append((tmp, out_dir / name))
+                os.fchmod(fd, mode)
+                streams.append(files.enter_context(os.fdopen(fd, "w", encoding="utf-8")))
+            if streams:
+                fn(streams)
+    except OSError as e:
+        discard(staged)
+        raise _output_error(out_dir, e) from e
+    except BaseException:
         discard(staged)
         raise
     return staged

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import itertools
 import json
 
 import pyoxigraph as ox
@@ -11,6 +13,7 @@ from hypothesis import strategies as st
 from rdflib import XSD, Dataset, Graph, Literal, URIRef
 
 import gbakg.serialize as serialize_mod
+from gbakg.errors import ExportError
 from gbakg.mapping import NamedGraphs
 from gbakg.rdfio import to_ox
 from gbakg.serialize import FORMATS, _compactor, canonical_nquads, canonical_ntriples, load_store, nt, serialize
@@ -161,3 +164,48 @@ def test_jsonld_references_the_same_iri_objects_however_many_there_are(monkeypat
     monkeypatch.setattr(serialize_mod, "IDS_HELD", 2)
     assert serialize(g, "jsonld") == expected
     assert json.loads(expected)["@graph"][11] == {"@id": EX + "s11", EX + "p": [{"@id": EX + "o1"}]}
+
+
+def _subjects_graph() -> Graph:
+    g = Graph()
+    for i in range(7):
+        for j in range(i % 4 + 1):
+            g.add((URIRef(EX + f"s{i}"), URIRef(EX + f"p{j}"), Literal(f"文{i}-{j}", lang="zh-Hant")))
+    g.add((URIRef(EX + "s"), URIRef(EX + "p"), URIRef(EX + "s1")))  # <…/s> starts <…/s1>: another subject
+    return g
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 20_000])
+def test_the_union_formats_written_in_one_pass_are_each_formats_text(monkeypatch, chunk):
+    """Turtle, N-Triples and JSON-LD written together, a chunk of whole subjects at a time, are the
+    texts each gives alone in one piece: Oxigraph's Turtle of consecutive subjects joins."""
+    g = _subjects_graph()
+    alone = {fmt: serialize(g, fmt) for fmt in ("turtle", "nt", "jsonld")}
+    one_piece = io.StringIO()
+    sink = serialize_mod._LangCaseSink(one_piece)
+    ox.serialize(
+        serialize_mod._parse(canonical_ntriples(g), ox.RdfFormat.N_TRIPLES),
+        output=sink,
+        format=ox.RdfFormat.TURTLE,
+        prefixes=serialize_mod.SERIAL_PREFIXES,
+    )
+    sink.close()
+    assert alone["turtle"] == one_piece.getvalue()  # Oxigraph's Turtle of all the statements at once
+    monkeypatch.setattr(serialize_mod, "CHUNK", chunk)
+    outs = {fmt: io.StringIO() for fmt in alone}
+    serialize_mod.write_union(g, outs)
+    assert {fmt: out.getvalue() for fmt, out in outs.items()} == alone
+    assert alone["turtle"].count("@prefix") == len(serialize_mod.SERIAL_PREFIXES)
+    chunks = list(serialize_mod._subject_chunks(canonical_ntriples(g).splitlines(keepends=True)))
+    subjects = [{line.split(" ", 1)[0] for line in c} for c in chunks]
+    assert all(not (a & b) for a, b in itertools.combinations(subjects, 2))  # no subject split
+    assert sum(map(len, chunks)) == len(g)
+
+
+def test_an_empty_union_is_written_as_oxigraph_writes_it_and_an_unknown_format_is_refused():
+    outs = {"turtle": io.StringIO(), "jsonld": io.StringIO()}
+    serialize_mod.write_union(Graph(), outs)
+    assert outs["turtle"].getvalue() == serialize(Graph(), "turtle") == ""  # no statement, no @prefix lines
+    assert json.loads(outs["jsonld"].getvalue())["@graph"] == []
+    with pytest.raises(ExportError, match="trig"):
+        serialize_mod.write_union(Graph(), {"trig": io.StringIO()})
