@@ -23,6 +23,7 @@ TERMINAL = "。！？；：”」』"
 # A full-width line that ends a sentence ends its paragraph too when the next line opens with an
 # as-of phrase, the way the closing results paragraph of a case does.
 PARAGRAPH_OPENER = re.compile(r"^\s*(?:截至|截止|据统计)")
+_CLEANED = ("**", " ", "\t", "\u3000", "\xa0")  # what _clean_line removes or collapses
 _MARKDOWN_LEAD = re.compile(r"^\s*(?:#{1,6}\s+|[-*+]\s+(?=\d))?")
 
 
@@ -117,6 +118,8 @@ def _clean_line(doc: str, line: Line) -> tuple[list[str], list[int]]:
     text = line.text
     lead = _MARKDOWN_LEAD.match(text)
     i0 = lead.end() if lead else 0
+    if not any(mark in text for mark in _CLEANED):  # nothing to clean after the lead: every character kept
+        return list(text[i0:]), list(range(line.start + i0, line.start + len(text)))
     chars: list[str] = []
     offs: list[int] = []
     # Justification spaces: a line set with spaces between most of its characters.

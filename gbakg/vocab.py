@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -41,10 +41,17 @@ class Concept:
     recognizer_side: str | None = None
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        for cue in self.cues:
-            yield from re.finditer(re.escape(cue), text)
+        """Every match of each cue (a cue's matches never overlap; two cues' may), then of each pattern."""
+        for cue, compiled in zip(self.cues, self._cue_patterns, strict=True):
+            if cue in text:  # most cues are in few texts: a substring test before the regular expression
+                yield from compiled.finditer(text)
         for pattern in self.patterns:
             yield from pattern.finditer(text)
+
+    @cached_property
+    def _cue_patterns(self) -> tuple[re.Pattern[str], ...]:
+        """Each cue as a regular expression, compiled once (extraction matches them against every text)."""
+        return tuple(re.compile(re.escape(cue)) for cue in self.cues)
 
 
 @dataclass(frozen=True)

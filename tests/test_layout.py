@@ -31,3 +31,10 @@ def test_paragraphs_of_a_hard_wrapped_text():
 
 def test_normalise_for_check_drops_layout():
     assert normalise_for_check("甲 乙\n\n— 3 —\n**丙**") == "甲乙丙"
+
+
+def test_a_line_with_nothing_to_clean_keeps_every_character_at_its_offset():
+    text = "前言\n# 一、粤港澳规则衔接\n规则衔接机制对接。\n"
+    loc = join_lines(text, split_lines(text))
+    assert loc.text == "前言一、粤港澳规则衔接规则衔接机制对接。"
+    assert all(text[loc.offsets[i]] == ch for i, ch in enumerate(loc.text))
