@@ -192,7 +192,7 @@ class Run:
         """The statements as rdflib terms."""
         term = term_converter()
         for piece in self.pieces(20_000):
-            for t in ox.parse(piece.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES):
+            for t in ox.parse(piece.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES, lenient=True):  # written here
                 yield term(t.subject), term(t.predicate), term(t.object)
 
 

@@ -111,7 +111,10 @@ def sorted_triples(data: Graph | NamedGraphs | Iterable[Triple]) -> list[Triple]
 
 
 def _parse(text: str, fmt: ox.RdfFormat) -> Iterator[ox.Quad]:
-    return ox.parse(text.encode("utf-8"), format=fmt)
+    """Statements written here (by :func:`~gbakg.rdfio.nt`, from terms rdflib and the mapper have
+    checked), read leniently: Oxigraph skips validating IRIs and tags again, which halves its parsing
+    (0.5 s instead of 1.0 s for 1.5 M statements). Never for text from outside the build."""
+    return ox.parse(text.encode("utf-8"), format=fmt, lenient=True)
 
 
 CHUNK = 20_000  # statements handed to Oxigraph, or written, at a time
