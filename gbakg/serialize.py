@@ -90,16 +90,17 @@ def load_store(ds: NamedGraphs) -> ox.Store:
 
     Oxigraph's store keeps literals of derived XSD types as their primitive type ("5"^^xsd:int is
     read back as "5"^^xsd:integer); the files are written from the dataset, never from the store.
+    The statements are the build's own, loaded leniently (see :func:`_parse`).
     """
     store = ox.Store()
     for g, run in graph_statements(ds).items():
         graph = ox.NamedNode(str(g))
         if run.lines is None:
             for path in run.files():
-                store.load(path=str(path), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+                store.load(path=str(path), format=ox.RdfFormat.N_TRIPLES, to_graph=graph, lenient=True)
         else:
             for piece in run.pieces(CHUNK):
-                store.load(piece.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+                store.load(piece.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES, to_graph=graph, lenient=True)
     return store
 
 
