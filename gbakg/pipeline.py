@@ -802,29 +802,30 @@ def stage(out_dir: Path, payloads: Mapping[str, Payload]) -> list[tuple[str, Pat
         OutputError: a file cannot be written (what was staged is removed).
     """
     staged: list[tuple[str, Path]] = []
-    mode = _file_mode()
     try:
-        for name, text in payloads.items():
-            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=out_dir)
-            staged.append((tmp, out_dir / name))
-            os.fchmod(fd, mode)  # mkstemp makes owner-only files; outputs are ordinary files
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                if isinstance(text, str):
-                    fh.write(text)
-                else:
-                    text(fh)
-    except OSError as e:
-        discard(staged)
-        raise _output_error(out_dir, e) from e
-    except BaseException:  # interrupted: leave nothing behind
+        for name, payload in payloads.items():
+            staged += stage_together(out_dir, [name], partial(_write_first, payload=payload))
+    except BaseException:  # a file that could not be written, or interrupted: leave nothing behind
         discard(staged)
         raise
     return staged
 
 
+def _write_first(streams: Sequence[TextIO], payload: Payload) -> None:
+    """A payload (text, or a function that writes to a text stream) written to the first stream."""
+    if isinstance(payload, str):
+        streams[0].write(payload)
+    else:
+        payload(streams[0])
+
+
 def stage_together(out_dir: Path, names: list[str], fn: Callable[[Sequence[TextIO]], None]) -> list[tuple[str, Path]]:
     """Like :func:`stage`, for files written together: ``fn`` is given a text stream for each name, in
-    order."""
+    order.
+
+    Raises:
+        OutputError: a file cannot be written (what was staged is removed).
+    """
     staged: list[tuple[str, Path]] = []
     mode = _file_mode()
     try:
@@ -833,14 +834,14 @@ def stage_together(out_dir: Path, names: list[str], fn: Callable[[Sequence[TextI
             for name in names:
                 fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=out_dir)
                 staged.append((tmp, out_dir / name))
-                os.fchmod(fd, mode)
+                os.fchmod(fd, mode)  # mkstemp makes owner-only files; outputs are ordinary files
                 streams.append(files.enter_context(os.fdopen(fd, "w", encoding="utf-8")))
             if streams:
                 fn(streams)
     except OSError as e:
         discard(staged)
         raise _output_error(out_dir, e) from e
-    except BaseException:
+    except BaseException:  # interrupted: leave nothing behind
         discard(staged)
         raise
     return staged

@@ -204,8 +204,6 @@ def write_union(data: Graph | NamedGraphs, outs: Mapping[str, TextIO], prefixes:
                 ntriples.write(_restore_lang_case(text))
             header = False
             yield from chunk
-        if header and turtle is not None:  # no statement: what Oxigraph writes for none (nothing, today)
-            _turtle("", turtle, use_prefixes, header)
 
     if jsonld is not None:
         jsonld.writelines(_jsonld_pieces(passing(), use_prefixes))
