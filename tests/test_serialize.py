@@ -10,7 +10,7 @@ import pyoxigraph as ox
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from rdflib import XSD, Dataset, Graph, Literal, URIRef
+from rdflib import XSD, BNode, Dataset, Graph, Literal, URIRef
 
 import gbakg.serialize as serialize_mod
 from gbakg.errors import ExportError
@@ -209,3 +209,52 @@ def test_an_empty_union_is_written_as_oxigraph_writes_it_and_an_unknown_format_i
     assert json.loads(outs["jsonld"].getvalue())["@graph"] == []
     with pytest.raises(ExportError, match="trig"):
         serialize_mod.write_union(Graph(), {"trig": io.StringIO()})
+
+
+def _rich_dataset() -> NamedGraphs:
+    """Graphs with what TriG writes in several ways: blank nodes, escapes, language tags, datatypes,
+    a subject with several predicates and values, an empty graph and a graph name no prefix fits."""
+    ds = NamedGraphs()
+    names = [EX + "g/1", EX + "g/2", "urn:graph:3", "https://w3id.org/gbakg/id/graph/004_x", EX + "g/empty"]
+    for n, name in enumerate(names):
+        g = ds.graph(URIRef(name))
+        if name.endswith("empty"):
+            continue
+        for i in range(n + 3):
+            s = URIRef(EX + f"s{i % 3}")
+            g.add((s, URIRef(EX + "p"), Literal(f'第{i}\n行 "引" \\', lang="zh-Hant")))
+            g.add((s, URIRef(EX + f"q{i % 2}"), Literal(i)))
+            g.add((s, URIRef(EX + "r"), URIRef(EX + f"o{i}")))
+    ds.graph(URIRef(names[1])).add((URIRef(EX + "s0"), URIRef(EX + "b"), BNode("x1")))
+    return ds
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 20_000])
+@pytest.mark.parametrize("spilled", [False, True])
+def test_trig_written_a_graph_at_a_time_is_oxigraphs_trig_of_the_whole(tmp_path, monkeypatch, chunk, spilled):
+    """Each graph's block is Oxigraph's Turtle of its statements, indented, between its name and a
+    brace: the whole is what Oxigraph's TriG writer gives for all the quads (language tags apart,
+    which are written in BCP 47 case); an empty graph writes nothing."""
+    monkeypatch.setattr(serialize_mod, "CHUNK", chunk)
+    ds = _rich_dataset()
+    quads = serialize_mod._parse(canonical_nquads(ds), ox.RdfFormat.N_QUADS)
+    whole = ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=serialize_mod.SERIAL_PREFIXES).decode()
+    if spilled:
+        ds.spill_to(tmp_path)
+        ds.seal_all()
+        assert all(r.path is not None for r in ds.sealed.values())
+    text = serialize(ds, "trig")
+    assert text == serialize_mod._restore_lang_case(whole) and "@zh-Hant" in text
+    assert "graph:004_x {\n" in text and "<urn:graph:3> {\n" in text and "empty" not in text
+    assert text.count("@prefix") == len(serialize_mod.SERIAL_PREFIXES)
+
+
+def test_trig_of_graphs_without_statements_is_empty_and_the_prefixes_open_the_first_with_some():
+    ds = _rich_dataset()
+    empty = EX + "g/empty"
+    out = io.StringIO()
+    serialize_mod.write(ds, "trig", out, graphs={URIRef(empty)})
+    assert out.getvalue() == ""
+    out = io.StringIO()
+    serialize_mod.write(ds, "trig", out, graphs={URIRef(empty), URIRef("urn:graph:3")})
+    assert out.getvalue().startswith("@prefix") and out.getvalue().endswith("}\n")
