@@ -190,8 +190,8 @@ def _graph_opening(g: Node, prefixes: dict[str, str]) -> str:
     """The line that opens a graph's block in Oxigraph's TriG (its name, compact where a prefix fits)."""
     name = ox.BlankNode(str(g)) if isinstance(g, BNode) else ox.NamedNode(str(g))
     x = ox.NamedNode("urn:x")
-    text = ox.serialize([ox.Quad(x, x, x, name)], format=ox.RdfFormat.TRIG, prefixes=prefixes).decode("utf-8")
-    return next(line for line in text.splitlines(True) if not line.startswith("@prefix "))
+    text = ox.serialize([ox.Quad(x, x, x, name)], format=ox.RdfFormat.TRIG, prefixes=prefixes) or b""
+    return next(line for line in text.decode("utf-8").splitlines(True) if not line.startswith("@prefix "))
 
 
 def _run_statements(run: Run) -> Iterator[ox.Quad]:
