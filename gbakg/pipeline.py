@@ -548,12 +548,12 @@ def build(
 
 # With two processes the forked writer writes Turtle, JSON-LD and the first graphs of TriG while this
 # process validates; this process then writes the rest of TriG, about this share of its statements,
-# so that both finish together. The parts are whole graphs, so the share is coarse: at 100 times the
-# corpus the plan links' graph alone is 31 % of the statements, and any share from 0.04 to 0.35 gives
-# this process the same 35 % (the plan links and what follows; 0.5 gives half, cut among the case
-# batches; under 0.04, only the last few graphs). There the writer takes 35 s, this process 37 s of
-# validation and 4 s of TriG; at 10 times, 2.3 s against 1.9 s and 0.3 s, and a share of 0.03 left
-# this process waiting for the writer (4.4 s a build against 4.0 s).
+# so that both finish together, where the graph is validated in one store: at 10 times the corpus
+# the writer takes 2.4-2.8 s, this process 1.7-2.0 s of validation and 0.2 s of TriG at this share.
+# The parts are whole graphs, so the share is coarse. Where the graph is validated over several
+# stores of columns (above a store's budget), validation takes longer than the writer's files, and
+# the writer writes all of TriG: at 100 times the corpus, with this share, the writer took 30 s and
+# this process 35 s of validation and 3 s of TriG; without, 33 s against 33 s.
 HERE_SHARE = 0.35
 
 
@@ -652,14 +652,15 @@ def _build(
             t = time.perf_counter()  # the writer and this process alike
             union_statements(built.dataset)
             timings["map"] += time.perf_counter() - t
-        first, rest = _trig_parts(built.dataset, HERE_SHARE if jobs > 1 else 0.0)
+        # the compiled shapes, the gap report and the counts: over stores of what each reads where one
+        # store of everything would be larger than a store's budget
+        big = sum(len(run) for run in graph_statements(built.dataset).values()) > STORE_BUDGET
+        columns = built.engine == "oxigraph" and big
+        first, rest = _trig_parts(built.dataset, HERE_SHARE if jobs > 1 and not columns else 0.0)
         writer = partial(_stage_graph_files, built.dataset, out, GRAPH_FILES, set(first))
         with Background(writer, parallel=jobs > 1) as graph_files:
             t = time.perf_counter()  # beside the writer
-            # the compiled shapes, the gap report and the counts: over stores of what each reads where
-            # one store of everything would be larger than a store's budget
-            big = sum(len(run) for run in graph_statements(built.dataset).values()) > STORE_BUDGET
-            checked = _validate_columns(built, shapes, out, progress) if built.engine == "oxigraph" and big else None
+            checked = _validate_columns(built, shapes, out, progress) if columns else None
             if checked is not None:
                 rep, read = checked
             else:

@@ -10,12 +10,14 @@ Oxigraph writes language tags in lower case; :func:`canonical_lang` restores BCP
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, AnyStr
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
@@ -182,6 +184,16 @@ class Run:
         with self.path.open(encoding="utf-8", newline="") as fh:
             yield from fh
 
+    def raw(self) -> Iterator[bytes]:
+        """The statements as UTF-8 lines. Bytes compare in the code-point order of their text, with
+        memcmp: a merge of runs as bytes takes two thirds of the time of one as text."""
+        if self.lines is not None:
+            return (line.encode("utf-8") for line in self.lines)
+        if self.parts:
+            return merge_runs([p.raw() for p in self.parts])
+        assert self.path is not None
+        return self.path.open("rb")  # an open file, which merge_runs closes once read
+
     def pieces(self, size: int) -> Iterator[str]:
         """The text, ``size`` statements at a time."""
         it = iter(self)
@@ -196,13 +208,53 @@ class Run:
                 yield term(t.subject), term(t.predicate), term(t.object)
 
 
-def merge_runs(runs: Iterable[Iterable[str]]) -> Iterator[str]:
-    """The distinct lines of sorted runs, in order: a k-way merge that holds one line of each run."""
-    previous = None
-    for line in heapq.merge(*runs):
-        if line != previous:
-            yield line
-            previous = line
+def merge_runs(runs: Iterable[Iterable[AnyStr]], done: Callable[[int], None] | None = None) -> Iterator[AnyStr]:
+    """The distinct lines of sorted runs, in order: a k-way merge that holds one line of each run (heapq's
+    merge, with the duplicates dropped in its loop, not by another generator). ``done`` is told how
+    many lines were given once the runs are read through; each run that can be closed (an open file)
+    is closed once read, or when the merge is."""
+    sources = [iter(r) for r in runs]
+    try:
+        heap: list[list[Any]] = []  # [line, run's order, its next()]: ties go to the earlier run
+        for order, it in enumerate(sources):
+            step = it.__next__
+            with contextlib.suppress(StopIteration):
+                heap.append([step(), order, step])
+        heapq.heapify(heap)
+        previous: AnyStr | None = None
+        n = 0
+        while len(heap) > 1:
+            while True:
+                entry = heap[0]
+                value = entry[0]
+                if value != previous:
+                    yield value
+                    previous = value
+                    n += 1
+                try:
+                    entry[0] = entry[2]()
+                except StopIteration:
+                    heapq.heappop(heap)
+                    break
+                heapq.heapreplace(heap, entry)
+        if heap:  # the last run: the rest of it follows
+            value, order, _ = heap[0]
+            if value != previous:
+                yield value
+                previous = value
+                n += 1
+            for value in sources[order]:
+                if value != previous:
+                    yield value
+                    previous = value
+                    n += 1
+        if done is not None:
+            done(n)
+    finally:
+        for it in sources:
+            close = getattr(it, "close", None)
+            if close is not None:
+                close()
 
 
 def term_converter() -> Callable[[ox.NamedNode | ox.BlankNode | ox.Literal], Node]:

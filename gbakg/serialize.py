@@ -13,7 +13,7 @@ import itertools
 import json
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from typing import IO, TextIO, cast
+from typing import IO, AnyStr, TextIO, cast
 
 import pyoxigraph as ox
 from rdflib import RDF, BNode, Graph
@@ -111,11 +111,11 @@ def sorted_triples(data: Graph | NamedGraphs | Iterable[Triple]) -> list[Triple]
     return sorted(set(data), key=lambda t: (nt(t[0]), nt(t[1]), nt(t[2])))
 
 
-def _parse(text: str, fmt: ox.RdfFormat) -> Iterator[ox.Quad]:
+def _parse(text: str | bytes, fmt: ox.RdfFormat) -> Iterator[ox.Quad]:
     """Statements written here (by :func:`~gbakg.rdfio.nt`, from terms rdflib and the mapper have
     checked), read leniently: Oxigraph skips validating IRIs and tags again, which halves its parsing
     (0.5 s instead of 1.0 s for 1.5 M statements). Never for text from outside the build."""
-    return ox.parse(text.encode("utf-8"), format=fmt, lenient=True)
+    return ox.parse(text.encode("utf-8") if isinstance(text, str) else text, format=fmt, lenient=True)
 
 
 CHUNK = 20_000  # statements handed to Oxigraph, or written, at a time
@@ -195,10 +195,13 @@ def _graph_opening(g: Node, prefixes: dict[str, str]) -> str:
 
 
 def _run_statements(run: Run) -> Iterator[ox.Quad]:
-    """A run's statements parsed by Oxigraph: from its file where it is one file, else from its text."""
+    """A run's statements parsed by Oxigraph: from its file where it is one file, else from its UTF-8
+    lines (for a run of parts, their merge as bytes) :data:`CHUNK` at a time."""
     if run.path is not None and not run.parts:  # written by the build (leniently, see _parse)
         return ox.parse(path=str(run.path), format=ox.RdfFormat.N_TRIPLES, lenient=True)
-    return itertools.chain.from_iterable(_parse(piece, ox.RdfFormat.N_TRIPLES) for piece in run.pieces(CHUNK))
+    lines = run.raw()
+    pieces = iter(lambda: b"".join(itertools.islice(lines, CHUNK)), b"")
+    return itertools.chain.from_iterable(_parse(piece, ox.RdfFormat.N_TRIPLES) for piece in pieces)
 
 
 UNION_FORMATS = ("turtle", "nt", "jsonld")  # the formats of the union's triples, which write_union writes
@@ -223,16 +226,17 @@ def write_union(data: Graph | NamedGraphs, outs: Mapping[str, TextIO], prefixes:
     turtle, ntriples, jsonld = (outs.get(fmt) for fmt in UNION_FORMATS)
 
     def passing() -> Iterator[str]:
-        """The statements, once each chunk of them is written as Turtle and N-Triples."""
+        """The statements' text, a chunk at a time, once it is written as Turtle and N-Triples."""
         header = True
-        for chunk in _subject_chunks(union_statements(data)):
-            text = "".join(chunk)
+        for chunk in _subject_chunks(_union_raw(data)):
+            raw = b"".join(chunk)
             if turtle is not None:
-                _turtle(text, turtle, use_prefixes, header)
+                _turtle(raw, turtle, use_prefixes, header)
+            text = raw.decode("utf-8")
             if ntriples is not None:
                 ntriples.write(_restore_lang_case(text))
             header = False
-            yield from chunk
+            yield text
 
     if jsonld is not None:
         jsonld.writelines(_jsonld_pieces(passing(), use_prefixes))
@@ -241,11 +245,19 @@ def write_union(data: Graph | NamedGraphs, outs: Mapping[str, TextIO], prefixes:
             pass
 
 
-def _turtle(text: str, out: TextIO, prefixes: dict[str, str], header: bool) -> None:
-    """N-Triples text as Oxigraph's Turtle (language tags in BCP 47 case; the @prefix lines if ``header``)."""
+def _union_raw(data: Graph | NamedGraphs) -> Iterable[bytes]:
+    """The union's distinct statements, sorted, as UTF-8 N-Triples lines (for spilled graphs a merge of
+    their runs as bytes, which compare in the same order as their text, faster)."""
+    if isinstance(data, NamedGraphs):
+        return data.union_raw()
+    return (line.encode("utf-8") for line in statement_lines(data))
+
+
+def _turtle(raw: bytes, out: TextIO, prefixes: dict[str, str], header: bool) -> None:
+    """N-Triples as Oxigraph's Turtle (language tags in BCP 47 case; the @prefix lines if ``header``)."""
     sink = _LangCaseSink(out, header)
     ox.serialize(
-        _parse(text, ox.RdfFormat.N_TRIPLES),
+        _parse(raw, ox.RdfFormat.N_TRIPLES),
         output=cast(IO[bytes], sink),
         format=ox.RdfFormat.TURTLE,
         prefixes=prefixes,
@@ -253,15 +265,15 @@ def _turtle(text: str, out: TextIO, prefixes: dict[str, str], header: bool) -> N
     sink.close()
 
 
-def _subject_chunks(lines: Iterable[str]) -> Iterator[list[str]]:
+def _subject_chunks(lines: Iterable[AnyStr]) -> Iterator[list[AnyStr]]:
     """Sorted statement lines in lists of about :data:`CHUNK`, each ending with the last statement of a
     subject (a subject's statements are never split between two lists)."""
     it = iter(lines)
-    held: list[str] = []
+    held: list[AnyStr] = []
     while chunk := list(itertools.islice(it, CHUNK)):
         chunk = held + chunk
         last = chunk[-1]
-        subject = last[: last.index(" ") + 1]
+        subject = last[: last.index(b" " if isinstance(last, bytes) else " ") + 1]
         cut = len(chunk)
         while cut > 0 and chunk[cut - 1].startswith(subject):
             cut -= 1
@@ -325,39 +337,23 @@ def to_jsonld(data: Graph | NamedGraphs, prefixes: dict[str, str]) -> str:
     """Compact JSON-LD: one node object per subject (sorted), one per line; IRIs as prefix:local compact
     IRIs under an @context of the prefixes, literals with @language or @type. Any JSON-LD processor
     expands it back to the same graph (tested by re-parsing with rdflib)."""
-    return "".join(_jsonld_pieces(union_statements(data), prefixes))
+    return "".join(_jsonld_pieces(_pieces(union_statements(data)), prefixes))
 
 
-def _jsonld_pieces(lines: Iterable[str], prefixes: dict[str, str]) -> Iterator[str]:
-    """The text of :func:`to_jsonld` of sorted, distinct statement lines, a node at a time."""
+def _jsonld_pieces(texts: Iterable[str], prefixes: dict[str, str]) -> Iterator[str]:
+    """The text of :func:`to_jsonld` of sorted, distinct statements (N-Triples text of whole lines, a
+    piece at a time), a node at a time."""
     iri = _compactor(prefixes)
-    ids: dict[str, str] = {}  # an IRI object as a node reference, made once while it recurs nearby
-    langs: dict[str, str] = {}  # a language tag as written → its key and value, in BCP 47 case
+    refs: dict[str, str] = {}  # an IRI object as written (with the " ." that ends it) → its node reference
+    types: dict[str, str] = {}  # a class as written (the same) → its value of @type
+    tails: dict[str, str] = {}  # what follows a literal's closing quote → the rest of its value object
 
-    def value(o: str) -> str:
-        """An object in N-Triples (as :func:`nt` writes it) as a JSON-LD value object, in JSON."""
-        if o[0] == "<":
-            ref = ids.get(o)
-            if ref is None:
-                if len(ids) >= IDS_HELD:  # IRIs recur near each other in the sorted statements
-                    ids.clear()
-                ref = ids[o] = f'{{"@id": "{iri(o[1:-1])}"}}'
-            return ref
-        if o[0] == "_":
-            return f'{{"@id": "{o}"}}'
-        close = o.rfind('"')
-        text, suffix = o[1:close], o[close + 1 :]
-        # nt() escapes exactly what JSON must (quote, backslash, controls), the same way but for the
-        # case of \uXXXX and DEL: text with no escape is already a JSON string; any other is re-encoded.
-        encoded = f'"{text}"' if "\\" not in text else json.dumps(json.loads(f'"{text}"'), ensure_ascii=False)
+    def tail_of(suffix: str) -> str:
         if not suffix:
-            return f'{{"@value": {encoded}}}'
+            return "}"
         if suffix[0] == "@":
-            tag = langs.get(suffix)
-            if tag is None:
-                tag = langs[suffix] = f', "@language": "{canonical_lang(suffix[1:])}"}}'
-            return f'{{"@value": {encoded}{tag}'
-        return f'{{"@value": {encoded}, "@type": "{iri(suffix[3:-1])}"}}'
+            return f', "@language": "{canonical_lang(suffix[1:])}"}}'
+        return f', "@type": "{iri(suffix[3:-1])}"}}'
 
     # The statements are sorted, so each subject's are together, and each predicate's within them: a
     # node is written out as soon as its subject changes, a key as soon as its predicate does. IRIs
@@ -365,39 +361,60 @@ def _jsonld_pieces(lines: Iterable[str], prefixes: dict[str, str]) -> Iterator[s
     # each node is assembled as text, in the layout json.dumps gives a dictionary (tested).
     context = json.dumps(dict(sorted(prefixes.items())), ensure_ascii=False)
     yield f'{{"@context": {context},\n"@graph": [\n'
-    rdf_type = f"<{RDF_TYPE}>"
     members: list[str] = []
     values: list[str] = []
     subject = key = None
     separator = ""  # between nodes: none before the first
-    keys: dict[str, str] = {rdf_type: "@type"}  # a predicate as written → its key
-    types: dict[str, str] = {}  # a class as written → its value of @type
-    for line in lines:
-        s, p, o = line.split(" ", 2)  # subjects and predicates hold no space
-        o = o[:-3]  # without " ." and newline
-        k = keys.get(p)
-        if k is None:
-            k = keys[p] = iri(p[1:-1])
-        if k == "@type" and o[0] == "<":
-            v = types.get(o)
-            if v is None:
-                v = types[o] = f'"{iri(o[1:-1])}"'
-        else:
-            if k == "@type":  # a literal as a type: under the predicate's own key
-                k = iri(p[1:-1])
-            v = value(o)
-        if s != subject or k != key:
-            if values:
-                members.append(f'"{key}": [{", ".join(values)}]')
-                values = []
-            if s != subject:
-                if members:
-                    yield separator + "{" + ", ".join(members) + "}"
-                    separator = ",\n"
-                subject = s
-                members = [f'"@id": "{iri(s[1:-1]) if s[0] == "<" else s}"']
-            key = k
-        values.append(v)
+    keys: dict[str, str] = {f"<{RDF_TYPE}>": "@type"}  # a predicate as written → its key
+    for text in texts:
+        lines = text.split("\n")  # in C; a literal's line breaks are escaped, so a newline ends a statement
+        del lines[-1]  # after the last newline
+        for line in lines:
+            s, p, o = line.split(" ", 2)  # subjects and predicates hold no space; o ends with " ."
+            k = keys.get(p)
+            if k is None:
+                k = keys[p] = iri(p[1:-1])
+            first = o[0]
+            if first == "<":
+                if k == "@type":
+                    v = types.get(o)
+                    if v is None:
+                        v = types[o] = f'"{iri(o[1:-3])}"'
+                else:
+                    v = refs.get(o)
+                    if v is None:
+                        if len(refs) >= IDS_HELD:  # IRIs recur near each other in the sorted statements
+                            refs.clear()
+                        v = refs[o] = f'{{"@id": "{iri(o[1:-3])}"}}'
+            else:
+                if k == "@type":  # a literal as a type: under the predicate's own key
+                    k = iri(p[1:-1])
+                if first == "_":
+                    v = f'{{"@id": "{o[:-2]}"}}'
+                else:
+                    close = o.rfind('"')  # tags and datatype IRIs hold no quote
+                    tail = tails.get(o[close + 1 : -2])
+                    if tail is None:
+                        tail = tails[o[close + 1 : -2]] = tail_of(o[close + 1 : -2])
+                    # nt() escapes exactly what JSON must (quote, backslash, controls), the same way
+                    # but for the case of \uXXXX and DEL: a literal with no escape is already a JSON
+                    # string; any other is re-encoded.
+                    quoted = o[: close + 1]
+                    if "\\" in quoted:
+                        quoted = json.dumps(json.loads(quoted), ensure_ascii=False)
+                    v = '{"@value": ' + quoted + tail
+            if s != subject or k != key:
+                if values:
+                    members.append(f'"{key}": [{", ".join(values)}]')
+                    values = []
+                if s != subject:
+                    if members:
+                        yield separator + "{" + ", ".join(members) + "}"
+                        separator = ",\n"
+                    subject = s
+                    members = [f'"@id": "{iri(s[1:-1]) if s[0] == "<" else s}"']
+                key = k
+            values.append(v)
     if values:
         members.append(f'"{key}": [{", ".join(values)}]')
     if members:

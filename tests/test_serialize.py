@@ -239,10 +239,18 @@ def test_trig_written_a_graph_at_a_time_is_oxigraphs_trig_of_the_whole(tmp_path,
     ds = _rich_dataset()
     quads = serialize_mod._parse(canonical_nquads(ds), ox.RdfFormat.N_QUADS)
     whole = ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=serialize_mod.SERIAL_PREFIXES).decode()
-    if spilled:
+    if spilled:  # each graph's run in a file, and one graph's in two files (sealed by two processes)
         ds.spill_to(tmp_path)
+        joined = URIRef(EX + "g/2")
+        lines = ds.run(joined).lines
+        assert lines is not None
+        ds.graphs.pop(joined), ds.texts.pop(joined, None)
+        ds.seal_lines(joined, lines[::2], part=1)
+        other = ds.sibling()
+        other.seal_lines(joined, lines[1::2], part=2)
+        ds.join(joined, other.sealed[joined])
         ds.seal_all()
-        assert all(r.path is not None for r in ds.sealed.values())
+        assert all(r.files() for r in ds.sealed.values()) and len(ds.sealed[joined].files()) == 2
     text = serialize(ds, "trig")
     assert text == serialize_mod._restore_lang_case(whole) and "@zh-Hant" in text
     assert "graph:004_x {\n" in text and "<urn:graph:3> {\n" in text and "empty" not in text
