@@ -202,9 +202,16 @@ class PlanLinker:
         out = []
         for i in range(len(item_texts)):
             start, end = scores.indptr[i], scores.indptr[i + 1]
-            measures, values = scores.indices[start:end], np.round(scores.data[start:end], 12)
-            order = np.lexsort((measures, -values))[:k]
-            out.append(([int(m) for m in measures[order]], Cosines(measures, scores.data[start:end])))
+            measures, values = scores.indices[start:end], scores.data[start:end]
+            if len(values) > k:
+                # Only values that can round to at least the k-th largest can be among the first k
+                # (rounding moves a value by under 1e-12): those are ordered, not the whole row.
+                kth = np.partition(values, len(values) - k)[len(values) - k]
+                near = np.flatnonzero(values >= kth - 1e-12)
+            else:
+                near = np.arange(len(values))
+            order = near[np.lexsort((measures[near], -np.round(values[near], 12)))[:k]]
+            out.append(([int(m) for m in measures[order]], Cosines(measures, values)))
         return out
 
     def anchors(self, item_text: str, m_index: int) -> list[tuple[float, str]]:

@@ -142,3 +142,30 @@ def test_the_cosines_of_the_sparse_product_are_the_scores_own(built):
             iv, mv = linker._vector(text), linker.vectors[k]
             assert lexical == pytest.approx(sum(v * mv.get(g, 0.0) for g, v in iv.items()), abs=1e-12)
             assert linker.score(text, set(), None, k, lexical) == linker.score(text, set(), None, k)
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 25])
+def test_the_nearest_measures_are_the_first_of_all_ordered_by_cosine_then_measure(k):
+    """An item's k nearest measures are the first k of every measure ordered by rounded cosine,
+    highest first, ties to the earlier measure, however many tie at the k-th place."""
+    import numpy as np
+
+    from gbakg.link import MeasureText, PlanLinker
+    from gbakg.vocab import load_vocabulary
+
+    bodies = [
+        "港澳青年创业就业",
+        "粤港澳跨境数据",
+        "港澳青年创业就业",
+        "港澳青年创业就业",
+        "跨境数据流动试点",
+        "青年创业",
+    ]
+    measures = [MeasureText(f"m{i}", body[:2], body) for i, body in enumerate(bodies)]
+    linker = PlanLinker(measures, load_vocabulary())
+    texts = ["支持港澳青年创业", "推进跨境数据流动", "无关"]
+    for near, cosines in linker.nearest(texts, k):
+        every = list(range(len(measures)))
+        values = cosines.of(every)
+        ordered = sorted((i for i in every if values[i]), key=lambda i: (-float(np.round(values[i], 12)), i))
+        assert near == ordered[:k]
