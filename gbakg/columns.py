@@ -112,6 +112,22 @@ class Columns:
         flush()
         self._subclasses = None
 
+    def adopt(self, other: Columns) -> None:
+        """Take in the columns another process routed (into a folder of its own): each file is
+        appended to this one's file of its column, or moved here where this has none; ``other``'s
+        folder is then removed."""
+        for key, path in other.files.items():
+            mine = self.files.get(key)
+            if mine is None:
+                mine = self.files[key] = self.directory / f"{len(self.files)}.nt"
+                path.replace(mine)
+            else:
+                with mine.open("ab") as out, path.open("rb") as fh:
+                    shutil.copyfileobj(fh, out)
+            self.sizes[key] = self.sizes.get(key, 0) + other.sizes[key]
+        other.close()
+        self._subclasses = None
+
     @classmethod
     def of_file(cls, path: Path, fmt: ox.RdfFormat, directory: Path) -> Columns:
         """An RDF file's statements (of every graph, for a dataset) as columns in ``directory``:

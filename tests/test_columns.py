@@ -121,3 +121,22 @@ def test_columns_added_in_two_steps_are_the_columns_written_at_once(tmp_path: Pa
         assert sorted(stepwise.files[key].read_bytes().splitlines()) == sorted(
             at_once.files[key].read_bytes().splitlines()
         )
+
+
+def test_columns_routed_by_another_process_are_adopted_as_if_routed_here(tmp_path: Path):
+    """The plan links are routed in two processes, a half each: this one adopts the other's columns
+    (its files appended, or moved where this one has none), and the other's folder goes."""
+    first, second = runs(
+        DATA,
+        f"@prefix ex: <{EX}> . @prefix rdfs: <{RDFS}> . ex:g a ex:G ; ex:p 'z' ; ex:t ex:a . ex:G rdfs:subClassOf ex:C .",
+    )
+    at_once = Columns.write([first, second], tmp_path / "once")
+    here, there = Columns.write([first], tmp_path / "here"), Columns.write([second], tmp_path / "there")
+    here.adopt(there)
+    assert not (tmp_path / "there").exists()
+    assert here.sizes == at_once.sizes and set(here.files) == set(at_once.files)
+    assert all(path.parent == tmp_path / "here" for path in here.files.values())
+    for key in at_once.files:
+        assert sorted(here.files[key].read_bytes().splitlines()) == sorted(at_once.files[key].read_bytes().splitlines())
+    of_c = Footprint.of(classes=[EX + "C"])
+    assert here.keys(of_c) == at_once.keys(of_c)

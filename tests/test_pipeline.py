@@ -281,3 +281,22 @@ def test_extraction_shared_between_two_processes_gives_the_same_facts(built, voc
     one = extract_corpus(built.corpus, vocab, jobs=1)
     assert extract_corpus(built.corpus, vocab, jobs=2) == one
     assert [f for facts, _ in one for f in facts] == built.facts
+
+
+def test_the_plan_links_are_routed_to_the_validators_columns_where_they_are_mapped(corpus_dir, tmp_path, monkeypatch):
+    """Where validation will read columns, each of the two processes mapping half the plan links
+    routes its half; the columns are those of every graph routed at once."""
+    from gbakg import pipeline
+    from gbakg.mapping import PLAN_LINKS_GRAPH
+    from gbakg.serialize import graph_statements
+
+    monkeypatch.setattr(pipeline, "STORE_BUDGET", 5_000)
+    built = pipeline.build_graph(corpus_dir, engine="oxigraph", spill_dir=tmp_path, jobs=2)
+    columns = built.columns
+    assert columns is not None and PLAN_LINKS_GRAPH in built.routed
+    assert set(built.routed) == set(built.dataset.names())
+    at_once = pipeline.Columns.write(list(graph_statements(built.dataset).values()), tmp_path / "at-once")
+    assert columns.sizes == at_once.sizes
+    for key, path in at_once.files.items():
+        assert sorted(columns.files[key].read_bytes().splitlines()) == sorted(path.read_bytes().splitlines())
+    assert not [p for p in columns.directory.parent.iterdir() if p.name.endswith("-2")]  # the other's folder
