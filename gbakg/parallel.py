@@ -18,7 +18,7 @@ import resource
 import shutil
 import tempfile
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Generic, TypeVar
 
@@ -185,3 +185,32 @@ def _running(pid: int) -> bool:
     except PermissionError:  # another user's process
         return True
     return True
+
+
+class Claims:
+    """The indexes 0 … n-1 handed out to two processes from either end, each index once: one takes
+    from the front, the other from the back, until they meet, so that whichever is free keeps
+    working. Made before the fork (the two ends are in shared memory, under a lock)."""
+
+    def __init__(self, n: int):
+        self._ends = multiprocessing.Array("q", [0, n])
+
+    def front(self) -> Iterator[int]:
+        """The indexes from the front, in ascending order, as they are claimed."""
+        while True:
+            with self._ends.get_lock():
+                i = self._ends[0]
+                if i >= self._ends[1]:
+                    return
+                self._ends[0] = i + 1
+            yield i
+
+    def back(self) -> Iterator[int]:
+        """The indexes from the back, in descending order, as they are claimed."""
+        while True:
+            with self._ends.get_lock():
+                j = self._ends[1] - 1
+                if j < self._ends[0]:
+                    return
+                self._ends[1] = j
+            yield j

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import io
 import json
 import logging
 import os
@@ -17,7 +18,7 @@ import shutil
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -38,6 +39,7 @@ from .models import Corpus, DocumentKind, DocumentRecords, Finding, MeasureFacts
 from .namespaces import GBA
 from .parallel import (
     Background,
+    Claims,
     default_jobs,
     owned_folder,
     peak_mb,
@@ -48,7 +50,16 @@ from .parallel import (
 )
 from .rdfio import Footprint, Run, StoreView
 from .read import read_corpus
-from .serialize import UNION_FORMATS, graph_statements, load_store, union_statements, write, write_union
+from .serialize import (
+    UNION_FORMATS,
+    graph_statements,
+    load_store,
+    prefix_header,
+    union_statements,
+    write,
+    write_trig,
+    write_union,
+)
 from .validate import ENGINES, STORE_BUDGET, Reader, ValidationReport, load_shapes, validate, validate_columns
 from .vocab import Vocabulary, load_vocabulary
 
@@ -562,39 +573,93 @@ def build(
         return _build(corpus_dir, Path(out_dir), progress, shapes_dir, jobs, engine)
 
 
-# With two processes the forked writer writes Turtle, JSON-LD and the first graphs of TriG while this
-# process validates; this process then writes the rest of TriG, about this share of its statements,
-# so that both finish together, where the graph is validated in one store: at 10 times the corpus
-# the writer takes 2.4-2.8 s, this process 1.7-2.0 s of validation and 0.2 s of TriG at this share.
-# The parts are whole graphs, so the share is coarse. Where the graph is validated over several
-# stores of columns (above a store's budget), validation takes longer than the writer's files, and
-# the writer writes all of TriG: at 100 times the corpus, with this share, the writer took 30 s and
-# this process 35 s of validation and 3 s of TriG; without, 33 s against 33 s.
-HERE_SHARE = 0.35
+# With two processes the forked writer writes Turtle and JSON-LD, then TriG a graph at a time from the
+# first graph on, while this process validates and then writes TriG from the last graph back, until
+# the two meet (parallel.Claims): whichever is free writes the next graph, so both end together
+# however long validation takes against the writer's files (at 100 times the corpus it took 29-35 s
+# against 30-39 s in the same hours; a fixed share of TriG for this process had to be 0 there and
+# 0.35 at 10 times). The parts join into graph.trig (_append_pieces).
 
 
 def _stage_graph_files(
-    dataset: NamedGraphs, out: Path, names: Iterable[str], trig_graphs: Collection[URIRef] | None = None
+    dataset: NamedGraphs, out: Path, names: Iterable[str], claims: Claims | None = None
 ) -> tuple[list[tuple[str, Path]], float, int]:
-    """Serialise graph files into staged temporary files (of TriG only ``trig_graphs``, if given): their
-    names, the time taken and the number of distinct statements of the union (counted as graph.ttl is
-    written, for spilled graphs, which ``names`` must then include)."""
+    """Serialise graph files into staged temporary files (of TriG, given ``claims``, only the graphs
+    it claims from the front): their names, the time taken and the number of distinct statements of
+    the union (counted as graph.ttl is written, for spilled graphs, which ``names`` must then include)."""
     t = time.perf_counter()
     names = list(names)
     union = {name: GRAPH_FILES[name] for name in names if GRAPH_FILES[name] in UNION_FORMATS}
     staged: list[tuple[str, Path]] = []
     try:
-        for name in names:
-            if name not in union:
-                staged += stage(out, {name: partial(write, dataset, GRAPH_FILES[name], graphs=trig_graphs)})
         # the union's formats in one pass over its statements (one merge of the runs, not one each)
         staged += stage_together(
             out, list(union), lambda fhs: write_union(dataset, dict(zip(union.values(), fhs, strict=True)))
         )
+        for name in names:
+            if name in union:
+                continue
+            if GRAPH_FILES[name] == "trig" and claims is not None:
+                staged += stage(out, {name: partial(_trig_from_front, dataset, claims)})
+            else:
+                staged += stage(out, {name: partial(write, dataset, GRAPH_FILES[name])})
     except BaseException:
         discard(staged)
         raise
     return staged, time.perf_counter() - t, dataset.union_size()
+
+
+def _trig_from_front(dataset: NamedGraphs, claims: Claims, fh: TextIO) -> None:
+    """TriG of the graphs claimed from the front, as they are claimed (the @prefix lines first)."""
+    graphs = dataset.names()
+    write_trig(dataset, fh, (graphs[i] for i in claims.front()))
+
+
+def _trig_from_back(dataset: NamedGraphs, out: Path, claims: Claims) -> tuple[Path, list[tuple[int, int]]]:
+    """TriG of the graphs claimed from the back, each written without @prefix lines to a staged file
+    as it is claimed (the last graph first): the file and each graph's byte range in it, in the order
+    written."""
+    graphs = dataset.names()
+    fd, tmp = tempfile.mkstemp(prefix=".graph.trig.", dir=out)
+    pieces: list[tuple[int, int]] = []
+    try:
+        raw = os.fdopen(fd, "wb")
+        with io.TextIOWrapper(raw, encoding="utf-8") as fh:
+            for i in claims.back():
+                fh.flush()
+                start = raw.tell()
+                write_trig(dataset, fh, [graphs[i]], header=False)
+                fh.flush()
+                if raw.tell() > start:
+                    pieces.append((start, raw.tell()))
+    except BaseException as e:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(e, OSError):
+            raise _output_error(out, e) from e
+        raise
+    return Path(tmp), pieces
+
+
+def _append_pieces(staged: list[tuple[str, Path]], part: Path, pieces: list[tuple[int, int]]) -> None:
+    """Append the graphs written from the back (``pieces`` of ``part``, last graph first) to the staged
+    graph.trig in the graphs' order, opened with the @prefix lines where the front wrote nothing; the
+    part's file goes."""
+    tmp = Path(next(tmp for tmp, name in staged if name.name == "graph.trig"))
+    try:
+        with open(tmp, "ab") as fh, part.open("rb") as src:
+            if pieces and fh.tell() == 0:
+                fh.write(prefix_header().encode("utf-8"))
+            for start, end in reversed(pieces):
+                src.seek(start)
+                left = end - start
+                while left:
+                    block = src.read(min(left, 1 << 20))
+                    fh.write(block)
+                    left -= len(block)
+    except OSError as e:
+        raise _output_error(tmp.parent, e) from e
+    finally:
+        part.unlink(missing_ok=True)
 
 
 def _validate_columns(
@@ -625,30 +690,9 @@ def _validate_columns(
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _trig_parts(dataset: NamedGraphs, share: float) -> tuple[list[URIRef], list[URIRef]]:
-    """The graphs, in order, in two parts: the last with about ``share`` of the statements."""
-    names = dataset.names()
-    sizes = [dataset.graph_size(g) for g in names]
-    total, before = sum(sizes), 0
-    for i, size in enumerate(sizes):
-        if before + size > total * (1 - share):
-            return list(names[:i]), list(names[i:])
-        before += size
-    return list(names), []
-
-
 def _view(data: Graph | ox.Store) -> Graph | StoreView:
     """What the reports read: an rdflib graph, or a store through :class:`~gbakg.rdfio.StoreView`."""
     return StoreView(data) if isinstance(data, ox.Store) else data
-
-
-def _append_part(staged: list[tuple[str, Path]], part: list[tuple[str, Path]]) -> None:
-    """Append a staged part of a file to the staged file of the same name, and drop the part's file."""
-    ((part_tmp, final),) = part
-    tmp = next(tmp for tmp, name in staged if name == final)
-    with open(tmp, "ab") as fh, open(part_tmp, "rb") as src:
-        shutil.copyfileobj(src, fh, 1 << 20)
-    os.unlink(part_tmp)
 
 
 def _build(
@@ -672,8 +716,8 @@ def _build(
         # store of everything would be larger than a store's budget
         big = sum(len(run) for run in graph_statements(built.dataset).values()) > STORE_BUDGET
         columns = built.engine == "oxigraph" and big
-        first, rest = _trig_parts(built.dataset, HERE_SHARE if jobs > 1 and not columns else 0.0)
-        writer = partial(_stage_graph_files, built.dataset, out, GRAPH_FILES, set(first))
+        claims = Claims(len(built.dataset.names())) if jobs > 1 else None
+        writer = partial(_stage_graph_files, built.dataset, out, GRAPH_FILES, claims)
         with Background(writer, parallel=jobs > 1) as graph_files:
             t = time.perf_counter()  # beside the writer
             checked = _validate_columns(built, shapes, out, progress) if columns else None
@@ -695,25 +739,23 @@ def _build(
                 built.store = None  # freed (seconds at scale) while the writer still works
             reports = time.perf_counter() - t
             t = time.perf_counter()
-            part = []
-            if rest:
-                part = stage(out, {"graph.trig": partial(write, built.dataset, "trig", graphs=set(rest), header=False)})
-                staged.extend(part)
+            part, pieces = _trig_from_back(built.dataset, out, claims) if claims is not None else (None, [])
             here_time = time.perf_counter() - t
-            waited = time.perf_counter()
+            waited = time.perf_counter()  # (a failure leaves the part to discard_strays below)
             graph_staged, graph_time, union_size = graph_files.result()
+            staged = graph_staged
             log.debug(
                 "waited %.1f s for the graph files' writer (its files: %.1f s; here: validation %.1f s, "
-                "reports %.1f s, TriG share %.1f s)",
+                "reports %.1f s, TriG of %d graphs from the back %.1f s)",
                 time.perf_counter() - waited,
                 graph_time,
                 timings["validate"],
                 reports,
+                len(pieces),
                 here_time,
             )
-            staged = graph_staged + [s for s in staged if s not in part]
-            if part:
-                _append_part(staged, part)
+            if part is not None:
+                _append_pieces(staged, part, pieces)
         t = time.perf_counter()
         counts["triples"] = union_size
         for sev in (Severity.VIOLATION, Severity.WARNING, Severity.INFO):

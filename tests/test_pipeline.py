@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import tempfile
@@ -213,11 +214,11 @@ def test_a_failure_while_writing_the_graph_files_keeps_the_old_outputs(corpus_di
 
     write_atomically(tmp_path, {"graph.ttl": "good\n"})
 
-    def broken(data, fmt, out, prefixes=None, graphs=None, header=True):
+    def broken(data, out, *args, **kwargs):
         out.write("half a graph")  # the disk fills up in the middle of a file
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(pipeline, "write", broken)
+    monkeypatch.setattr(pipeline, "write_trig", broken)  # TriG, written a graph at a time by two processes
     with pytest.raises(OutputError, match="No space left"):
         pipeline.build(corpus_dir, tmp_path, jobs=2)
     assert [p.name for p in tmp_path.iterdir()] == ["graph.ttl"]
@@ -300,3 +301,35 @@ def test_the_plan_links_are_routed_to_the_validators_columns_where_they_are_mapp
     for key, path in at_once.files.items():
         assert sorted(columns.files[key].read_bytes().splitlines()) == sorted(path.read_bytes().splitlines())
     assert not [p for p in columns.directory.parent.iterdir() if p.name.endswith("-2")]  # the other's folder
+
+
+@pytest.mark.parametrize("front", [0, 1, 2, 10**6])
+def test_trig_written_from_both_ends_joins_into_the_trig_of_the_whole(built, tmp_path, front):
+    """The writer takes graphs from the front and this process from the back until they meet; the
+    parts join into the TriG of the whole, however the graphs were shared (the @prefix lines open
+    it where the front took none)."""
+    from gbakg.parallel import Claims
+    from gbakg.pipeline import _append_pieces, _trig_from_back, stage
+    from gbakg.serialize import serialize, write_trig
+
+    ds = built.dataset
+    names = ds.names()
+    claims = Claims(len(names))
+    taken = claims.front()
+    firsts = [names[i] for i in itertools.islice(taken, front)]
+    staged = stage(tmp_path, {"graph.trig": lambda fh: write_trig(ds, fh, firsts)})
+    part, pieces = _trig_from_back(ds, tmp_path, claims)
+    assert len(firsts) + len(pieces) <= len(names) and not list(taken)  # every graph claimed once
+    _append_pieces(staged, part, pieces)
+    assert not part.exists()
+    assert Path(staged[0][0]).read_text(encoding="utf-8") == serialize(ds, "trig")
+
+
+def test_claims_hand_out_each_index_once_from_either_end():
+    from gbakg.parallel import Claims
+
+    claims = Claims(5)
+    front, back = claims.front(), claims.back()
+    assert [next(front), next(back), next(back), next(front), next(back)] == [0, 4, 3, 1, 2]
+    assert list(front) == [] and list(back) == []
+    assert list(Claims(0).front()) == []
