@@ -236,15 +236,15 @@ def test_a_graph_writer_killed_mid_write_leaves_no_temporary_files(corpus_dir, t
 
     write_atomically(tmp_path, {"graph.ttl": "good\n"})
     parent = os.getpid()
-    real_stage = pipeline.stage
+    real_stage = pipeline.stage_together
 
-    def dying_stage(out_dir, payloads):
+    def dying_stage(out_dir, names, fn):
         if os.getpid() != parent:  # the forked writer: start a file, then die without an answer
-            (out_dir / ".graph.trig.partial").write_text("half", encoding="utf-8")
+            (out_dir / ".graph.ttl.partial").write_text("half", encoding="utf-8")
             os._exit(9)
-        return real_stage(out_dir, payloads)
+        return real_stage(out_dir, names, fn)
 
-    monkeypatch.setattr(pipeline, "stage", dying_stage)
+    monkeypatch.setattr(pipeline, "stage_together", dying_stage)
     with pytest.raises(OutputError) as e:
         pipeline.build(corpus_dir, tmp_path, jobs=2)
     assert str(e.value) == (
