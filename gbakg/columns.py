@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import shutil
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -110,6 +110,20 @@ class Columns:
                         flush()
                         held = 0
         flush()
+        self._subclasses = None
+
+    def add_keyed(self, lines: Mapping[Key, Sequence[str]]) -> None:
+        """Append lines already sorted into their columns (made with their column known, as the plan
+        links' are: :func:`gbakg.mapping.plan_link_lines`)."""
+        for key, column in lines.items():
+            if not column:
+                continue
+            path = self.files.get(key)
+            if path is None:
+                path = self.files[key] = self.directory / f"{len(self.files)}.nt"
+            with path.open("ab") as fh:
+                fh.write("".join(column).encode("utf-8"))
+            self.sizes[key] = self.sizes.get(key, 0) + len(column)
         self._subclasses = None
 
     def adopt(self, other: Columns) -> None:

@@ -547,10 +547,13 @@ class Mapper:
 
     # --- work plans -------------------------------------------------------------------------------
 
-    def add_plan_links(self, links: Iterable[PlanLinkFact], part: int = 0) -> None:
+    def add_plan_links(
+        self, links: Iterable[PlanLinkFact], part: int = 0, columns: dict[tuple[str, str], list[str]] | None = None
+    ) -> None:
         """PlanLink nodes (score, origin, shared terms) and the gba:carriesOut shortcut, in their own
-        graph, which is sealed (:meth:`NamedGraphs.seal_lines`; ``part`` as there)."""
-        self.ds.seal_lines(PLAN_LINKS_GRAPH, plan_link_lines(links), part)
+        graph, which is sealed (:meth:`NamedGraphs.seal_lines`; ``part`` as there); each line also to
+        its list in ``columns``, if given (:func:`plan_link_lines`)."""
+        self.ds.seal_lines(PLAN_LINKS_GRAPH, plan_link_lines(links, columns), part)
 
     def add_plan(self, records: DocumentRecords) -> None:
         g = self.g
@@ -591,14 +594,18 @@ class Mapper:
             g.add((node, RDFS.label, self.text(f"{it.number}. {it.text.text[:40]}")))
 
 
-def plan_link_lines(links: Iterable[PlanLinkFact]) -> list[str]:
+def plan_link_lines(
+    links: Iterable[PlanLinkFact], columns: dict[tuple[str, str], list[str]] | None = None
+) -> list[str]:
     """The statements of the plan links as N-Triples lines, the lines :func:`~gbakg.rdfio.nt` writes for
     them, made as text: each link's node and the predicates written once, and each item, measure and
     literal once, as they recur (at 100 times the corpus the links are 2.3 M statements, and making
     rdflib terms for each took three times as long).
 
     For each link: its type, item, measure, score (xsd:decimal, three places), origin, shared terms
-    and label, and the ``measure gba:carriesOut item`` shortcut.
+    and label, and the ``measure gba:carriesOut item`` shortcut. Given ``columns``, each line is also
+    added to the list of its column (:data:`gbakg.columns.Key`: its predicate, or ``rdf:type`` and
+    the class), as the validator's columns are routed, without reading the lines again.
     """
     a, link_class = nt(RDF.type), nt(GBA.PlanLink)
     plan_item, measure_p, score, origin = nt(GBA.planItem), nt(GBA.measure), nt(GBA.score), nt(GBA.origin)
@@ -614,6 +621,12 @@ def plan_link_lines(links: Iterable[PlanLinkFact]) -> list[str]:
         return text
 
     lines: list[str] = []
+    keys = [
+        (str(RDF.type), str(GBA.PlanLink)),
+        *((str(p), "") for p in (GBA.planItem, GBA.measure, GBA.score, GBA.origin, RDFS.label, GBA.carriesOut)),
+    ]
+    routed = [columns.setdefault(key, []) for key in keys] if columns is not None else None
+    routed_shared = columns.setdefault((str(GBA.sharedTerm), ""), []) if columns is not None else None
     for link in links:
         node = nt(plan_link_iri(link.plan, link.item, link.measure))
         item = items.get((link.plan, link.item))
@@ -622,16 +635,22 @@ def plan_link_lines(links: Iterable[PlanLinkFact]) -> list[str]:
         measure = measures.get(link.measure)
         if measure is None:
             measure = measures[link.measure] = nt(ID[f"measure/{link.measure}"])
-        lines += (
+        made = (
             f"{node} {a} {link_class} .\n",
             f"{node} {plan_item} {item} .\n",
             f"{node} {measure_p} {measure} .\n",
             f"{node} {score} {literal(f'{link.score:.3f}', XSD.decimal)} .\n",
             f"{node} {origin} {literal(link.origin)} .\n",
-            f"{node} {label} {nt(Literal(f'item {link.item} → {link.measure}'))} .\n",
+            f"{node} {label} {nt_text(f'item {link.item} → {link.measure}')} .\n",
             f"{measure} {carries_out} {item} .\n",
         )
-        lines += (f"{node} {shared} {literal(term)} .\n" for term in link.shared)
+        terms = [f"{node} {shared} {literal(term)} .\n" for term in link.shared]
+        lines += made
+        lines += terms
+        if routed is not None and routed_shared is not None:
+            for column, line in zip(routed, made, strict=True):
+                column.append(line)
+            routed_shared += terms
     return sorted(set(lines), key=str.encode)
 
 

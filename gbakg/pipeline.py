@@ -437,17 +437,20 @@ def map_plan_links(
 
     def map_half() -> tuple[str, int, list[tuple[str, str, str, int]]]:
         part = ds.sibling()
-        Mapper(part, mapper.vocab).add_plan_links(links[half:], part=2)
+        keyed: dict[tuple[str, str], list[str]] | None = {} if columns is not None else None
+        Mapper(part, mapper.vocab).add_plan_links(links[half:], part=2, columns=keyed)
         run = part.sealed[PLAN_LINKS_GRAPH]
-        if columns is None:
+        if columns is None or keyed is None:
             return str(run.path), len(run), []
-        theirs = Columns.write([run], columns.directory.with_name(columns.directory.name + "-2"))
+        theirs = Columns.write([], columns.directory.with_name(columns.directory.name + "-2"))
+        theirs.add_keyed(keyed)
         return str(run.path), len(run), [(*key, str(f), theirs.sizes[key]) for key, f in theirs.files.items()]
 
     with Background(map_half, parallel=True) as other:
-        mapper.add_plan_links(links[:half], part=1)
-        if columns is not None:
-            columns.add([ds.sealed[PLAN_LINKS_GRAPH]])
+        keyed: dict[tuple[str, str], list[str]] | None = {} if columns is not None else None
+        mapper.add_plan_links(links[:half], part=1, columns=keyed)
+        if columns is not None and keyed is not None:
+            columns.add_keyed(keyed)
         path, size, routed = other.result()
     ds.join(PLAN_LINKS_GRAPH, Run.spilled(Path(path), size))
     if columns is None:

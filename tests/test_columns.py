@@ -140,3 +140,23 @@ def test_columns_routed_by_another_process_are_adopted_as_if_routed_here(tmp_pat
         assert sorted(here.files[key].read_bytes().splitlines()) == sorted(at_once.files[key].read_bytes().splitlines())
     of_c = Footprint.of(classes=[EX + "C"])
     assert here.keys(of_c) == at_once.keys(of_c)
+
+
+def test_plan_link_lines_made_with_their_columns_are_in_the_columns_routing_gives(tmp_path: Path):
+    """The plan links' lines are put in their columns as they are made, not read again: the same
+    columns as routing the lines."""
+    from gbakg.link import PlanLinkFact
+    from gbakg.mapping import plan_link_lines
+
+    links = [
+        PlanLinkFact("plan-a", 1, "b1-01", 0.5, "inferred", ("港澳青年", "zone:横琴")),
+        PlanLinkFact("plan-a", 2, "b1-01", 0.412, "curated"),
+    ]
+    keyed: dict[tuple[str, str], list[str]] = {}
+    lines = plan_link_lines(links, keyed)
+    routed = Columns.write([Run(lines)], tmp_path / "routed")
+    made = Columns.write([], tmp_path / "made")
+    made.add_keyed(keyed)
+    assert made.sizes == routed.sizes and sum(made.sizes.values()) == len(lines)
+    for key, path in routed.files.items():
+        assert sorted(made.files[key].read_bytes().splitlines()) == sorted(path.read_bytes().splitlines())
