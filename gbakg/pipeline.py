@@ -562,9 +562,10 @@ def build(
     """Build, validate and write the graph of a corpus.
 
     With ``jobs`` ≥ 2 (the default where there are two cores) the graph files are written by a forked
-    process while this one validates (this one writes the last part of TriG after, see
-    :data:`HERE_SHARE`); the outputs are the same either way. ``engine`` chooses the validator
-    (:func:`choose_engine`). Each stage's time and peak memory are in the result and summary.json.
+    process while this one validates, and TriG is shared out between them graph by graph as they come
+    free (:func:`_trig_from_front`, :func:`_trig_from_back`); the outputs are the same either way.
+    ``engine`` chooses the validator (:func:`choose_engine`). Each stage's time and peak memory are in
+    the result and summary.json.
 
     Raises:
         ReadError: the corpus folder or manifest cannot be read.
