@@ -54,6 +54,19 @@ def _key(raw: bytes) -> Key:
     return iri, cls[1:-1] if cls.startswith("<") else cls
 
 
+def triple_key(s: object, p: object, o: object) -> Key:
+    """The column of a statement given as rdflib terms: what routing its N-Triples line gives."""
+    from rdflib import BNode, URIRef
+
+    from .rdfio import nt
+
+    if isinstance(s, BNode) or isinstance(o, BNode):
+        return BLANK
+    if str(p) == RDF_TYPE:
+        return RDF_TYPE, str(o) if isinstance(o, URIRef) else nt(o)  # type: ignore[arg-type]
+    return str(p), ""
+
+
 class Columns:
     """The distinct statements of some runs, split into column files in a folder (removed by
     :meth:`close`); ``sizes`` counts each column's lines (a statement in several graphs counts once per

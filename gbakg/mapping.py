@@ -26,6 +26,7 @@ from pathlib import Path
 import rdflib.namespace as std
 from rdflib import Graph, Literal, URIRef
 
+from .columns import BLANK, Columns, Key, triple_key
 from .extract import instrument_key
 from .link import PlanLinkFact
 from .models import (
@@ -39,7 +40,7 @@ from .models import (
 from .namespaces import GBA, ID, OA, PREFIXES, Terms
 from .numerals import chinese_to_int
 from .parallel import owned_folder
-from .rdfio import FrozenTriples, Run, merge_runs, nt, nt_text, statement_lines
+from .rdfio import RDF_TYPE, FrozenTriples, Run, merge_runs, nt, nt_text, statement_lines
 from .vocab import Vocabulary
 
 # Standard namespaces whose terms are looked up once (mapping writes millions of triples at scale).
@@ -55,6 +56,20 @@ _POSITION_SELECTOR, _START, _END = nt(OA.TextPositionSelector), nt(OA.start), nt
 _EVIDENCE, _ANNOTATION, _MOTIVATED_BY = nt(GBA.evidence), nt(OA.Annotation), nt(OA.motivatedBy)
 _IDENTIFYING, _DESCRIBING, _FOR_PROPERTY = nt(OA.identifying), nt(OA.describing), nt(GBA.forProperty)
 _HAS_BODY, _HAS_TARGET = nt(OA.hasBody), nt(OA.hasTarget)
+
+
+# The validator's columns (gbakg.columns.Key) of the lines Mapper.span and .evidence write: rdf:type
+# statements by class, the others by predicate.
+_K_SOURCE_SPAN, _K_SPECIFIC_RESOURCE, _K_QUOTE_SELECTOR, _K_POSITION_SELECTOR, _K_ANNOTATION = (
+    (RDF_TYPE, str(c))
+    for c in (GBA.SourceSpan, OA.SpecificResource, OA.TextQuoteSelector, OA.TextPositionSelector, OA.Annotation)
+)
+_K_HAS_SOURCE, _K_HAS_SELECTOR, _K_TEXT, _K_EXACT, _K_PREFIX, _K_SUFFIX, _K_START, _K_END = (
+    (str(p), "") for p in (OA.hasSource, OA.hasSelector, GBA.text, OA.exact, OA.prefix, OA.suffix, OA.start, OA.end)
+)
+_K_EVIDENCE, _K_MOTIVATED_BY, _K_FOR_PROPERTY, _K_HAS_BODY, _K_HAS_TARGET = (
+    (str(p), "") for p in (GBA.evidence, OA.motivatedBy, GBA.forProperty, OA.hasBody, OA.hasTarget)
+)
 
 REFERENCE_GRAPH = ID["graph/reference"]
 PLAN_LINKS_GRAPH = ID["graph/plan-links"]
@@ -79,18 +94,24 @@ class GraphView:
     triples or, for the regular and numerous ones (evidence, source spans), as N-Triples lines made
     as text (:func:`~gbakg.rdfio.nt` and :func:`~gbakg.rdfio.nt_text` write their terms)."""
 
-    __slots__ = ("lines", "triples")
+    __slots__ = ("keyed", "lines", "triples")
 
-    def __init__(self, triples: set[Triple], lines: set[str]):
+    def __init__(self, triples: set[Triple], lines: set[str], keyed: dict[Key, list[str]] | None = None):
         self.triples = triples
         self.lines = lines
+        self.keyed = keyed
 
     def add(self, triple: Triple) -> None:
         self.triples.add(triple)
 
-    def add_line(self, line: str) -> None:
-        """A statement as an N-Triples line (``s p o .`` and a newline, as statement_lines writes it)."""
-        self.lines.add(line)
+    def add_line(self, line: str, key: Key) -> None:
+        """A statement as an N-Triples line (``s p o .`` and a newline, as statement_lines writes it),
+        and its column (:data:`gbakg.columns.Key`), kept where the graph's columns are made as it is
+        mapped (:attr:`NamedGraphs.columns`)."""
+        if line not in self.lines:
+            self.lines.add(line)
+            if self.keyed is not None:
+                self.keyed.setdefault(key, []).append(line)
 
     def __contains__(self, triple: object) -> bool:
         return triple in self.triples
@@ -112,6 +133,11 @@ class NamedGraphs:
     def __init__(self) -> None:
         self.graphs: dict[URIRef, set[Triple]] = {}
         self.texts: dict[URIRef, set[str]] = {}  # an open graph's statements given as N-Triples lines
+        # Where set, each graph opened from then on is routed to these columns as it is sealed, its
+        # text lines by the columns given with them (``keyed``), without reading its run again.
+        self.columns: Columns | None = None
+        self.keyed: dict[URIRef, dict[Key, list[str]]] = {}
+        self.routed: set[URIRef] = set()
         self.sealed: dict[URIRef, Run] = {}
         self.spill: Path | None = None
         self._runs: dict[URIRef, tuple[int, Run]] = {}
@@ -128,11 +154,13 @@ class NamedGraphs:
             self._cleanup = weakref.finalize(self, shutil.rmtree, self.spill, ignore_errors=True)
         return self.spill
 
-    def sibling(self) -> NamedGraphs:
+    def sibling(self, columns: Columns | None = None) -> NamedGraphs:
         """An empty dataset that seals its graphs into this one's spill folder: another process maps
-        into it, and this one takes its runs in (:meth:`adopt`, :meth:`join`) and removes the files."""
+        into it, and this one takes its runs in (:meth:`adopt`, :meth:`join`) and removes the files;
+        given ``columns`` (a folder of the other process's own), it routes its graphs there."""
         other = NamedGraphs()
         other.spill = self.spill
+        other.columns = columns
         return other
 
     def close(self) -> None:
@@ -143,7 +171,9 @@ class NamedGraphs:
     def graph(self, iri: URIRef) -> GraphView:
         if iri in self.sealed:
             raise ValueError(f"the graph {iri} is sealed")
-        return GraphView(self.graphs.setdefault(iri, set()), self.texts.setdefault(iri, set()))
+        if self.columns is not None and iri not in self.texts:
+            self.keyed[iri] = {}  # a graph opened once its columns are kept
+        return GraphView(self.graphs.setdefault(iri, set()), self.texts.setdefault(iri, set()), self.keyed.get(iri))
 
     def seal(self, iri: URIRef, part: int = 0) -> None:
         """Turn a graph's triples into its sorted statements (in a file of the spill folder, if any)
@@ -153,8 +183,23 @@ class NamedGraphs:
         if triples is None:
             return
         self._runs.pop(iri, None)
-        lines = self.texts.pop(iri, ())
-        self.sealed[iri] = Run(statement_lines(triples, lines), self._spill_path(iri, part))
+        lines = self.texts.pop(iri, set())
+        keyed = self.keyed.pop(iri, None)
+        if self.columns is None:
+            self.sealed[iri] = Run(statement_lines(triples, lines), self._spill_path(iri, part))
+            return
+        made: dict[str, Key] = {}  # each statement given as terms written once, for its run and its column
+        for s, p, o in triples:
+            made.setdefault(f"{nt(s)} {nt(p)} {nt(o)} .\n", triple_key(s, p, o))
+        self.sealed[iri] = Run(statement_lines((), [*made, *lines]), self._spill_path(iri, part))
+        if keyed is None:  # opened before the columns were kept: its lines are read again
+            self.columns.add([self.sealed[iri]])
+        else:
+            for line, key in made.items():
+                if line not in lines:
+                    keyed.setdefault(key, []).append(line)
+            self.columns.add_keyed(keyed)
+        self.routed.add(iri)
 
     def _spill_path(self, iri: URIRef, part: int) -> Path | None:
         """The file a sealed graph (or part of one) is written to, if this dataset spills."""
@@ -301,19 +346,19 @@ class Mapper:
         text = self.doc.text
         add = self.g.add_line
         quote, pos = f"{node[:-1]}#quote>", f"{node[:-1]}#position>"
-        add(typed)
-        add(f"{node} {_A} {_SPECIFIC_RESOURCE} .\n")
-        add(f"{node} {_HAS_SOURCE} {nt(document_iri(self.doc))} .\n")
-        add(f"{node} {_HAS_SELECTOR} {quote} .\n")
-        add(f"{node} {_HAS_SELECTOR} {pos} .\n")
-        add(f"{node} {_TEXT} {nt_text(f.text, self.lang)} .\n")
-        add(f"{quote} {_A} {_QUOTE_SELECTOR} .\n")
-        add(f"{quote} {_EXACT} {nt_text(text[f.start : f.end])} .\n")
-        add(f"{quote} {_PREFIX} {nt_text(text[max(0, f.start - CONTEXT_CHARS) : f.start])} .\n")
-        add(f"{quote} {_SUFFIX} {nt_text(text[f.end : f.end + CONTEXT_CHARS])} .\n")
-        add(f"{pos} {_A} {_POSITION_SELECTOR} .\n")
-        add(f"{pos} {_START} {nt(offset(f.start))} .\n")
-        add(f"{pos} {_END} {nt(offset(f.end))} .\n")
+        add(typed, _K_SOURCE_SPAN)
+        add(f"{node} {_A} {_SPECIFIC_RESOURCE} .\n", _K_SPECIFIC_RESOURCE)
+        add(f"{node} {_HAS_SOURCE} {nt(document_iri(self.doc))} .\n", _K_HAS_SOURCE)
+        add(f"{node} {_HAS_SELECTOR} {quote} .\n", _K_HAS_SELECTOR)
+        add(f"{node} {_HAS_SELECTOR} {pos} .\n", _K_HAS_SELECTOR)
+        add(f"{node} {_TEXT} {nt_text(f.text, self.lang)} .\n", _K_TEXT)
+        add(f"{quote} {_A} {_QUOTE_SELECTOR} .\n", _K_QUOTE_SELECTOR)
+        add(f"{quote} {_EXACT} {nt_text(text[f.start : f.end])} .\n", _K_EXACT)
+        add(f"{quote} {_PREFIX} {nt_text(text[max(0, f.start - CONTEXT_CHARS) : f.start])} .\n", _K_PREFIX)
+        add(f"{quote} {_SUFFIX} {nt_text(text[f.end : f.end + CONTEXT_CHARS])} .\n", _K_SUFFIX)
+        add(f"{pos} {_A} {_POSITION_SELECTOR} .\n", _K_POSITION_SELECTOR)
+        add(f"{pos} {_START} {nt(offset(f.start))} .\n", _K_START)
+        add(f"{pos} {_END} {nt(offset(f.end))} .\n", _K_END)
         return node
 
     def evidence(self, subject: URIRef, prop: URIRef, body: URIRef | Literal | None, f: Field) -> None:
@@ -322,13 +367,14 @@ class Mapper:
         key = f"{subject}|{prop}|{body}|{f.start}|{f.end}"
         node = nt(ID[f"evidence/{hashlib.sha1(key.encode('utf-8')).hexdigest()[:16]}"])
         add = self.g.add_line
-        add(f"{nt(subject)} {_EVIDENCE} {node} .\n")
-        add(f"{node} {_A} {_ANNOTATION} .\n")
-        add(f"{node} {_MOTIVATED_BY} {_IDENTIFYING if isinstance(body, URIRef) else _DESCRIBING} .\n")
-        add(f"{node} {_FOR_PROPERTY} {nt(prop)} .\n")
+        add(f"{nt(subject)} {_EVIDENCE} {node} .\n", _K_EVIDENCE if isinstance(subject, URIRef) else BLANK)
+        add(f"{node} {_A} {_ANNOTATION} .\n", _K_ANNOTATION)
+        add(f"{node} {_MOTIVATED_BY} {_IDENTIFYING if isinstance(body, URIRef) else _DESCRIBING} .\n", _K_MOTIVATED_BY)
+        add(f"{node} {_FOR_PROPERTY} {nt(prop)} .\n", _K_FOR_PROPERTY)
         if body is not None:
-            add(f"{node} {_HAS_BODY} {nt(body if isinstance(body, URIRef) else subject)} .\n")
-        add(f"{node} {_HAS_TARGET} {self.span(f)} .\n")
+            target = body if isinstance(body, URIRef) else subject
+            add(f"{node} {_HAS_BODY} {nt(target)} .\n", _K_HAS_BODY if isinstance(target, URIRef) else BLANK)
+        add(f"{node} {_HAS_TARGET} {self.span(f)} .\n", _K_HAS_TARGET)
 
     def fact(self, subject: URIRef, prop: URIRef, obj: URIRef | Literal, f: Field | None) -> None:
         self.g.add((subject, prop, obj))

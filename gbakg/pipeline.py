@@ -376,8 +376,11 @@ def early_columns(ds: NamedGraphs, engine: str) -> tuple[Columns | None, frozens
     for about 5 s, and routing the documents' 5 M statements takes about as long."""
     if ds.spill is None or engine != "oxigraph" or len(ds) <= STORE_BUDGET:
         return None, frozenset()
-    routed = [g for g in ds.names() if g in ds.sealed]
-    return Columns.write([ds.run(g) for g in routed], ds.spill / COLUMNS_FOLDER), frozenset(routed)
+    sealed = [g for g in ds.names() if g in ds.sealed]
+    if ds.columns is None:
+        return Columns.write([ds.run(g) for g in sealed], ds.spill / COLUMNS_FOLDER), frozenset(sealed)
+    ds.columns.add([ds.run(g) for g in sealed if g not in ds.routed])  # routed as they were sealed, or now
+    return ds.columns, frozenset(sealed)
 
 
 def map_documents(
@@ -399,7 +402,11 @@ def map_documents(
     for i, (d, facts) in enumerate(documents):
         mapper.add_document(d, facts)
         if choose_engine(engine, len(ds)) == "oxigraph":  # large: seal this graph and those before
-            ds.spill_to(spill_dir)
+            spill = ds.spill_to(spill_dir)
+            if engine != "pyshacl" and len(ds) * len(documents) > STORE_BUDGET * (i + 1):  # as much again
+                # in each document to come: validation will read columns, so each graph is routed to
+                # them as it is sealed, its lines while in memory, not read again once all are mapped
+                ds.columns = Columns.write([], spill / COLUMNS_FOLDER)
             ds.seal_all()
             rest = documents[i + 1 :]
             break
@@ -410,15 +417,25 @@ def map_documents(
         return
     mine, theirs = ([rest[i] for i in part] for part in share_by_length([d.document.text for d, _ in rest]))
 
-    def map_part() -> dict[str, tuple[str, int]]:
-        part = ds.sibling()
+    folder = ds.columns.directory.with_name(ds.columns.directory.name + "-docs") if ds.columns else None
+
+    def map_part() -> tuple[dict[str, tuple[str, int]], list[tuple[str, str, str, int]]]:
+        part = ds.sibling(Columns.write([], folder) if folder is not None else None)
         _map_and_seal(part, Mapper(part, mapper.vocab), theirs)
-        return {str(g): (str(r.path), len(r)) for g, r in part.sealed.items()}
+        runs = {str(g): (str(r.path), len(r)) for g, r in part.sealed.items()}
+        if part.columns is None:
+            return runs, []
+        return runs, [(*key, str(f), part.columns.sizes[key]) for key, f in part.columns.files.items()]
 
     with Background(map_part, parallel=True) as other:
         _map_and_seal(ds, mapper, mine)
-        for g, (path, size) in other.result().items():
+        runs, routed = other.result()
+        for g, (path, size) in runs.items():
             ds.adopt(URIRef(g), Run.spilled(Path(path), size))
+    if ds.columns is not None and folder is not None:
+        files = {(p, c): Path(f) for p, c, f, _ in routed}
+        ds.columns.adopt(Columns(folder, files, {(p, c): n for p, c, _, n in routed}))
+        ds.routed |= {URIRef(g) for g in runs}
 
 
 def map_plan_links(
@@ -679,7 +696,8 @@ def _validate_columns(
     None where the shapes read named graphs."""
     folder = built.dataset.spill / COLUMNS_FOLDER if built.dataset.spill else owned_folder(out, COLUMNS_PREFIX)
     try:
-        rest = [run for g, run in graph_statements(built.dataset).items() if g not in built.routed]
+        routed = built.routed | built.dataset.routed
+        rest = [run for g, run in graph_statements(built.dataset).items() if g not in routed]
         if built.columns is not None:
             columns = built.columns
             columns.add(rest)

@@ -285,8 +285,9 @@ def test_extraction_shared_between_two_processes_gives_the_same_facts(built, voc
 
 
 def test_the_plan_links_are_routed_to_the_validators_columns_where_they_are_mapped(corpus_dir, tmp_path, monkeypatch):
-    """Where validation will read columns, each of the two processes mapping half the plan links
-    routes its half; the columns are those of every graph routed at once."""
+    """Where validation will read columns, each document's graph goes to them as it is sealed (in
+    the process that mapped it), and each of the two processes mapping half the plan links routes its
+    half; the columns are those of every graph routed at once."""
     from gbakg import pipeline
     from gbakg.mapping import PLAN_LINKS_GRAPH
     from gbakg.serialize import graph_statements
@@ -296,6 +297,8 @@ def test_the_plan_links_are_routed_to_the_validators_columns_where_they_are_mapp
     columns = built.columns
     assert columns is not None and PLAN_LINKS_GRAPH in built.routed
     assert set(built.routed) == set(built.dataset.names())
+    # the documents' graphs opened once the columns were made went to them as they were sealed
+    assert len(built.dataset.routed) >= len(built.dataset.names()) - 3 > 0
     at_once = pipeline.Columns.write(list(graph_statements(built.dataset).values()), tmp_path / "at-once")
     assert columns.sizes == at_once.sizes
     for key, path in at_once.files.items():
