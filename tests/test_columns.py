@@ -160,3 +160,20 @@ def test_plan_link_lines_made_with_their_columns_are_in_the_columns_routing_give
     assert made.sizes == routed.sizes and sum(made.sizes.values()) == len(lines)
     for key, path in routed.files.items():
         assert sorted(made.files[key].read_bytes().splitlines()) == sorted(path.read_bytes().splitlines())
+
+
+def test_a_statements_column_from_its_terms_is_the_column_routing_its_line_gives(tmp_path: Path):
+    """A graph sealed where columns are kept routes its statements given as terms by
+    ``triple_key``: the column routing each one's N-Triples line gives (blank nodes, classes, and a
+    literal given as a type included)."""
+    from rdflib import Literal, URIRef
+
+    from gbakg.columns import triple_key
+    from gbakg.rdfio import nt
+
+    g = Graph().parse(data=DATA, format="turtle")
+    g.add((URIRef(EX + "odd"), RDF.type, Literal("not a class")))
+    for s, p, o in g:
+        line = f"{nt(s)} {nt(p)} {nt(o)} .\n"
+        routed = Columns.write([Run([line])], tmp_path / str(len(list(tmp_path.iterdir()))))
+        assert list(routed.files) == [triple_key(s, p, o)], line
