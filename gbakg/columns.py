@@ -139,6 +139,11 @@ class Columns:
             self.sizes[key] = self.sizes.get(key, 0) + len(column)
         self._subclasses = None
 
+    def beside(self, suffix: str) -> Columns:
+        """New, empty columns in a folder beside these (named with ``suffix``): another process
+        routes into them, and these :meth:`adopt` them (the object travels back pickled)."""
+        return Columns.write([], self.directory.with_name(self.directory.name + suffix))
+
     def adopt(self, other: Columns) -> None:
         """Take in the columns another process routed (into a folder of its own): each file is
         appended to this one's file of its column, or moved here where this has none; ``other``'s

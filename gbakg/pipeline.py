@@ -417,24 +417,18 @@ def map_documents(
         return
     mine, theirs = ([rest[i] for i in part] for part in share_by_length([d.document.text for d, _ in rest]))
 
-    folder = ds.columns.directory.with_name(ds.columns.directory.name + "-docs") if ds.columns else None
-
-    def map_part() -> tuple[dict[str, tuple[str, int]], list[tuple[str, str, str, int]]]:
-        part = ds.sibling(Columns.write([], folder) if folder is not None else None)
+    def map_part() -> tuple[dict[str, tuple[str, int]], Columns | None]:
+        part = ds.sibling(ds.columns.beside("-docs") if ds.columns is not None else None)
         _map_and_seal(part, Mapper(part, mapper.vocab), theirs)
-        runs = {str(g): (str(r.path), len(r)) for g, r in part.sealed.items()}
-        if part.columns is None:
-            return runs, []
-        return runs, [(*key, str(f), part.columns.sizes[key]) for key, f in part.columns.files.items()]
+        return {str(g): (str(r.path), len(r)) for g, r in part.sealed.items()}, part.columns
 
     with Background(map_part, parallel=True) as other:
         _map_and_seal(ds, mapper, mine)
         runs, routed = other.result()
         for g, (path, size) in runs.items():
             ds.adopt(URIRef(g), Run.spilled(Path(path), size))
-    if ds.columns is not None and folder is not None:
-        files = {(p, c): Path(f) for p, c, f, _ in routed}
-        ds.columns.adopt(Columns(folder, files, {(p, c): n for p, c, _, n in routed}))
+    if ds.columns is not None and routed is not None:
+        ds.columns.adopt(routed)
         ds.routed |= {URIRef(g) for g in runs}
 
 
@@ -452,29 +446,26 @@ def map_plan_links(
         return False
     half = len(links) // 2
 
-    def map_half() -> tuple[str, int, list[tuple[str, str, str, int]]]:
+    def map_and_route(mapper: Mapper, links: list[PlanLinkFact], part: int, into: Columns | None) -> None:
+        keyed: dict[tuple[str, str], list[str]] | None = {} if into is not None else None
+        mapper.add_plan_links(links, part=part, columns=keyed)
+        if into is not None and keyed is not None:
+            into.add_keyed(keyed)
+
+    def map_half() -> tuple[str, int, Columns | None]:
         part = ds.sibling()
-        keyed: dict[tuple[str, str], list[str]] | None = {} if columns is not None else None
-        Mapper(part, mapper.vocab).add_plan_links(links[half:], part=2, columns=keyed)
+        theirs = columns.beside("-links") if columns is not None else None
+        map_and_route(Mapper(part, mapper.vocab), links[half:], 2, theirs)
         run = part.sealed[PLAN_LINKS_GRAPH]
-        if columns is None or keyed is None:
-            return str(run.path), len(run), []
-        theirs = Columns.write([], columns.directory.with_name(columns.directory.name + "-2"))
-        theirs.add_keyed(keyed)
-        return str(run.path), len(run), [(*key, str(f), theirs.sizes[key]) for key, f in theirs.files.items()]
+        return str(run.path), len(run), theirs
 
     with Background(map_half, parallel=True) as other:
-        keyed: dict[tuple[str, str], list[str]] | None = {} if columns is not None else None
-        mapper.add_plan_links(links[:half], part=1, columns=keyed)
-        if columns is not None and keyed is not None:
-            columns.add_keyed(keyed)
+        map_and_route(mapper, links[:half], 1, columns)
         path, size, routed = other.result()
     ds.join(PLAN_LINKS_GRAPH, Run.spilled(Path(path), size))
-    if columns is None:
+    if columns is None or routed is None:
         return False
-    files = {(p, c): Path(f) for p, c, f, _ in routed}
-    sizes = {(p, c): n for p, c, _, n in routed}
-    columns.adopt(Columns(columns.directory.with_name(columns.directory.name + "-2"), files, sizes))
+    columns.adopt(routed)
     return True
 
 

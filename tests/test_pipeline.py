@@ -303,7 +303,8 @@ def test_the_plan_links_are_routed_to_the_validators_columns_where_they_are_mapp
     assert columns.sizes == at_once.sizes
     for key, path in at_once.files.items():
         assert sorted(columns.files[key].read_bytes().splitlines()) == sorted(path.read_bytes().splitlines())
-    assert not [p for p in columns.directory.parent.iterdir() if p.name.endswith("-2")]  # the other's folder
+    beside = [p.name for p in columns.directory.parent.iterdir() if p.name.startswith(columns.directory.name)]
+    assert beside == [columns.directory.name]  # the other processes' folders are gone
 
 
 @pytest.mark.parametrize("front", [0, 1, 2, 10**6])
