@@ -61,3 +61,19 @@ def make_corpus(tmp_path: Path):
         return tmp_path
 
     return make
+
+
+@pytest.fixture(scope="session")
+def overlapping_trig(build_result: BuildResult, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The built dataset with every statement of the first batch document's graph also in a second
+    named graph: the same statements from two sources, as when two documents name one instrument or
+    one batch. The union of the graphs is the same set of triples as graph.ttl."""
+    import pyoxigraph as ox
+
+    quads = list(ox.parse(path=str(build_result.files["graph.trig"]), format=ox.RdfFormat.TRIG))
+    first = min(q.graph_name.value for q in quads if "/graph/0" in q.graph_name.value)
+    copy = ox.NamedNode("https://example.org/graph/a-second-source")
+    quads += [ox.Quad(q.subject, q.predicate, q.object, copy) for q in quads if q.graph_name.value == first]
+    path = tmp_path_factory.mktemp("overlap") / "graph.trig"
+    path.write_bytes(ox.serialize(quads, format=ox.RdfFormat.TRIG) or b"")
+    return path

@@ -24,6 +24,7 @@ from gbakg.query import (
     QueryResult,
     bind_params,
     library,
+    open_store,
     resolve,
     run,
     run_endpoint,
@@ -171,6 +172,15 @@ def test_both_engines_give_the_same_rows(graph):
         a = run(name, graph=graph, params=PARAMS.get(name))
         b = run(name, graph=graph, params=PARAMS.get(name), engine="rdflib")
         assert canon(a) == canon(b), name
+
+
+@pytest.mark.parametrize("name", sorted(library()))
+def test_a_statement_in_two_graphs_is_counted_once(graph, overlapping_trig, name):
+    # Oxigraph 0.5 matches the union default graph once per named graph holding a statement
+    # (oxigraph/oxigraph#1919); the listings are SELECT DISTINCT and the counts COUNT(DISTINCT) so
+    # that two sources of one statement give the rows of the merged graph.
+    union = run(name, graph=open_store(overlapping_trig), params=PARAMS.get(name))
+    assert canon(union) == canon(run(name, graph=graph, params=PARAMS.get(name)))
 
 
 def test_formats_follow_sparql_results_specs():

@@ -65,6 +65,17 @@ def test_push_then_the_library_gives_the_same_rows(server, build_result, graph):
         assert sorted(map(str, remote.rows)) == sorted(map(str, local.rows)), name
 
 
+def test_a_statement_pushed_in_two_graphs_is_counted_once(server, overlapping_trig, graph):
+    from gbakg.query import library
+
+    push(overlapping_trig, server.url + "/store")
+    for name in library():
+        params = {"initiative": "港车北上"} if name == "initiative-timeline" else None
+        local = run(name, graph=graph, params=params)
+        remote = run(name, endpoint=server.url + "/query", params=params)
+        assert sorted(map(str, remote.rows)) == sorted(map(str, local.rows)), name
+
+
 def test_push_replaces_each_documents_graph(server, build_result, smaller_trig):
     push(build_result.files["graph.trig"], server.url + "/store")
     push(smaller_trig, server.url + "/store")
