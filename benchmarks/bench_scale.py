@@ -29,18 +29,15 @@ sys.path.insert(0, str(HERE.parent))
 
 
 def run_one(corpus: Path, repeat: int, jobs: int, rdflib_queries: bool, engine: str) -> dict:
-    import pyoxigraph as ox
-
     from gbakg.pipeline import build
-    from gbakg.query import PARAMS_EXAMPLE, bind_params, library, run_local, run_store
+    from gbakg.query import PARAMS_EXAMPLE, bind_params, library, open_store, run_local, run_store
     from gbakg.validate import load_graph_file
 
     with tempfile.TemporaryDirectory() as out:
         result = build(corpus, Path(out), jobs=jobs, engine=engine)
         timings: dict[str, float] = dict(result.timings)
         t = time.perf_counter()
-        store = ox.Store()
-        store.bulk_load(path=str(Path(out, "graph.ttl")), format=ox.RdfFormat.TURTLE)
+        store = open_store(Path(out, "graph.ttl"))
         timings["oxigraph load"] = time.perf_counter() - t
         graph = None
         if rdflib_queries:

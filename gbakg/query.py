@@ -256,8 +256,8 @@ def open_store(path: Path) -> ox.Store:
     require_graph_file(path)
     fmt = ox.RdfFormat.from_extension(path.suffix.lstrip(".") or "ttl") or ox.RdfFormat.TURTLE
     store = ox.Store()
-    try:
-        store.bulk_load(path=str(path), format=fmt)
+    try:  # load, not bulk_load: in memory it is as fast or faster and needs a tenth less memory
+        store.load(path=str(path), format=fmt)
     except (SyntaxError, ValueError, OSError) as e:
         raise ReadError(
             f"cannot parse the graph: {e}", location=Location(str(path)), hint="check the file's syntax and extension"

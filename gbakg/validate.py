@@ -132,7 +132,7 @@ def load_graph_store(path: Path) -> ox.Store:
 
     def read(fmt: ox.RdfFormat) -> ox.Store:
         store = ox.Store()
-        store.bulk_load(path=str(path), format=fmt)
+        store.load(path=str(path), format=fmt)  # in memory: as fast as bulk_load or faster, with less memory
         return store
 
     return _read_with_oxigraph(path, read)
