@@ -298,3 +298,41 @@ def test_a_query_rdflib_cannot_read_is_left_to_the_whole_store(tmp_path):
         format="turtle",
     )
     assert validate_columns(Columns.write([], tmp_path), shapes) is None
+
+
+def test_parsing_the_footprints_keeps_no_callers_locals_alive():
+    # rdflib's parser leaves exceptions and frames in reference cycles; parsed on the caller's thread
+    # they would hold the caller's frame, and its locals, until the cyclic collector ran.
+    import gc
+    import weakref
+
+    from gbakg.shacl import footprints
+
+    checks = compile_shapes(load_shapes())
+
+    class Records:
+        pass
+
+    def caller() -> weakref.ref:
+        records = Records()
+        assert footprints(checks) is not None
+        return weakref.ref(records)
+
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        assert caller()() is None
+    finally:
+        if was:
+            gc.enable()
+
+
+def test_a_footprint_failure_is_raised_on_the_callers_thread(monkeypatch):
+    import gbakg.shacl as shacl
+
+    def broken(query: str) -> None:
+        raise RuntimeError("broken parser")
+
+    monkeypatch.setattr(shacl, "query_footprint", broken)
+    with pytest.raises(RuntimeError, match="broken parser"):
+        shacl.footprints(compile_shapes(load_shapes())[:1])
