@@ -312,6 +312,7 @@ def cmd_push(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from .server import start_server
 
+    print(f"Loading {args.file} into Oxigraph (at 100 times the corpus, about a minute and a half)…", file=sys.stderr)
     server = start_server(port=args.port, read_only=True, graph_file=Path(args.file))
     print(f"Oxigraph is serving {args.file} on {server.url}/")
     print(f"  query page:      {server.url}/")

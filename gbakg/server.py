@@ -238,36 +238,33 @@ def start_server(
     graph_file: Path | None = None,
     wait: float = 30.0,
 ) -> Server:
-    """Start ``oxigraph serve`` on 127.0.0.1 with the union of named graphs as default graph, loading
-    ``graph_file`` first if given, and wait until it answers.
+    """Start ``oxigraph serve`` on 127.0.0.1, loading ``graph_file`` first if given, and wait until it
+    answers.
+
+    A query's default graph is the merge of the named graphs, each statement once. Read-write, where
+    pushes replace named graphs, it is the server's union default graph. Read-only with a dataset
+    file, the named graphs' statements are also loaded into the default graph, and the server queries
+    that: Oxigraph 0.5's union default graph matches a statement once for each graph holding it
+    (oxigraph/oxigraph#1919), so a statement two documents share would give an ad hoc query's rows
+    twice. The named graphs are kept for ``GRAPH`` queries (which document says what).
 
     Raises:
         EndpointError: the server cannot be started or does not answer in time.
+        ReadError: the graph file is missing or does not parse.
     """
     exe = oxigraph_executable()
     owns = location is None
     loc = Path(tempfile.mkdtemp(prefix="gbakg-oxigraph-")) if location is None else location
-    if graph_file is not None:
-        done = subprocess.run(
-            [exe, "load", "--location", str(loc), "--file", str(graph_file)],
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        if done.returncode != 0:
-            raise EndpointError(
-                f"Oxigraph could not load the graph: {done.stderr.strip()[:300]}", location=Location(str(graph_file))
-            )
+    try:
+        merged = graph_file is not None and _load(exe, loc, graph_file, read_only)
+    except BaseException:
+        if owns:
+            shutil.rmtree(loc, ignore_errors=True)
+        raise
     port = port or free_port()
-    cmd = [
-        exe,
-        "serve-read-only" if read_only else "serve",
-        "--location",
-        str(loc),
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--union-default-graph",
-    ]
+    cmd = [exe, "serve-read-only" if read_only else "serve", "--location", str(loc), "--bind", f"127.0.0.1:{port}"]
+    if not merged:
+        cmd.append("--union-default-graph")
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     server = Server(proc, port, loc, owns)
     deadline = time.monotonic() + wait
@@ -285,3 +282,53 @@ def start_server(
             time.sleep(0.1)
     server.stop()
     raise EndpointError(f"the Oxigraph server did not answer within {wait:g} s", location=Location(server.url))
+
+
+def _load(exe: str, location: Path, graph_file: Path, read_only: bool) -> bool:
+    """Load a graph file into the store at ``location``; read-only, a dataset's statements go into
+    the default graph too (:func:`start_server`). Returns whether they did.
+
+    Raises:
+        ReadError: the file is missing or does not parse.
+        EndpointError: Oxigraph cannot load it.
+    """
+    require_graph_file(graph_file)
+    files = [graph_file]
+    merged = read_only and _is_dataset(graph_file)
+    with tempfile.TemporaryDirectory(prefix="gbakg-union-") as scratch:
+        if merged:
+            files.append(_write_union(graph_file, Path(scratch) / "union.nt"))
+        done = subprocess.run(
+            [exe, "load", "--location", str(location), *(a for f in files for a in ("--file", str(f)))],
+            capture_output=True,
+            text=True,
+            timeout=1800,
+        )
+    if done.returncode != 0:
+        raise EndpointError(
+            f"Oxigraph could not load the graph: {done.stderr.strip()[:300]}", location=Location(str(graph_file))
+        )
+    return merged
+
+
+def _is_dataset(path: Path) -> bool:
+    """Whether a graph file's format holds named graphs (TriG, N-Quads), by its extension."""
+    fmt = ox.RdfFormat.from_extension(path.suffix.lstrip("."))
+    return fmt is None or fmt.supports_datasets
+
+
+def _write_union(path: Path, target: Path) -> Path:
+    """Every statement of a dataset file as N-Triples in ``target`` (a statement in several graphs is
+    written once for each; the store keeps one).
+
+    Raises:
+        ReadError: the file does not parse.
+    """
+    fmt = ox.RdfFormat.from_extension(path.suffix.lstrip(".")) or ox.RdfFormat.TRIG
+    try:
+        with target.open("wb") as fh:
+            quads = ox.parse(path=str(path), format=fmt)
+            ox.serialize((ox.Triple(q.subject, q.predicate, q.object) for q in quads), fh, ox.RdfFormat.N_TRIPLES)
+    except SyntaxError as e:
+        raise ReadError(f"cannot parse the graph: {e}", location=Location(str(path))) from e
+    return target

@@ -3,6 +3,7 @@ servers it started."""
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -133,3 +134,34 @@ def test_serve_loads_the_graph_read_only(build_result):
     finally:
         s.stop()
     assert s.process.poll() is not None
+
+
+def test_served_dataset_counts_a_statement_in_two_graphs_once(overlapping_trig, graph):
+    from gbakg.query import library
+
+    s = start_server(read_only=True, graph_file=overlapping_trig)
+    try:
+        endpoint = s.url + "/query"
+        everything = run(sparql="SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", endpoint=endpoint)
+        assert int(everything.rows[0][0]) == len(graph)  # the merged graph, each statement once
+        counts = graph_counts(s.url)  # and the named graphs, for provenance
+        assert counts == file_counts(overlapping_trig)
+        for name in library():
+            params = {"initiative": "港车北上"} if name == "initiative-timeline" else None
+            local = run(name, graph=graph, params=params)
+            remote = run(name, endpoint=endpoint, params=params)
+            assert sorted(map(str, remote.rows)) == sorted(map(str, local.rows)), name
+    finally:
+        s.stop()
+
+
+def test_serving_a_broken_dataset_names_the_file(tmp_path):
+    from gbakg.errors import ReadError
+
+    broken = tmp_path / "graph.trig"
+    broken.write_text("<https://x/g> { <https://x/s> <https://x/p> . }\n", encoding="utf-8")
+    before = set(Path(tempfile.gettempdir()).glob("gbakg-*"))
+    with pytest.raises(ReadError) as e:
+        start_server(read_only=True, graph_file=broken)
+    assert str(broken) in str(e.value)
+    assert set(Path(tempfile.gettempdir()).glob("gbakg-*")) == before  # its store and scratch are removed
