@@ -247,8 +247,14 @@ def store_from_graph(graph: Graph) -> ox.Store:
     return store
 
 
+# The merge of the named graphs, each statement once, into the default graph.
+MERGE_INTO_DEFAULT = "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+
 def open_store(path: Path) -> ox.Store:
-    """Load an RDF file into an in-memory Oxigraph store (named graphs of TriG/N-Quads are kept).
+    """Load an RDF file into an in-memory Oxigraph store. The named graphs of TriG/N-Quads are kept
+    (for ``GRAPH`` queries) and merged into the default graph, which queries read: Oxigraph 0.5's union
+    default graph counts a statement once for each graph holding it (oxigraph/oxigraph#1919).
 
     Raises:
         ReadError: the file is missing or does not parse.
@@ -262,18 +268,23 @@ def open_store(path: Path) -> ox.Store:
         raise ReadError(
             f"cannot parse the graph: {e}", location=Location(str(path)), hint="check the file's syntax and extension"
         ) from e
+    if fmt.supports_datasets:
+        store.update(MERGE_INTO_DEFAULT)
     return store
 
 
 def run_store(store: ox.Store, text: str, bindings: dict[str, Node], where: str = "query") -> QueryResult:
     """Run a SELECT query on an Oxigraph store; parameters go in as a VALUES block of escaped terms.
+    The query reads the store's default graph (:func:`open_store` merges a dataset's graphs into it),
+    or the union of its named graphs where the default graph is empty.
 
     Raises:
         QueryError: a syntax error (with line and column in the text given) or a query that is not a SELECT.
     """
     query = with_values(text, bindings)
+    union = next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is None
     try:
-        result = store.query(query, use_default_graph_as_union=True)
+        result = store.query(query, use_default_graph_as_union=union)
     except SyntaxError as e:
         m = OX_ERROR.match(str(e))
         if m:

@@ -15,6 +15,7 @@ import urllib.request
 from decimal import Decimal
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from rdflib import Literal, URIRef
 
@@ -181,6 +182,17 @@ def test_a_statement_in_two_graphs_is_counted_once(graph, overlapping_trig, name
     # that two sources of one statement give the rows of the merged graph.
     union = run(name, graph=open_store(overlapping_trig), params=PARAMS.get(name))
     assert canon(union) == canon(run(name, graph=graph, params=PARAMS.get(name)))
+
+
+def test_a_local_dataset_is_queried_as_its_merged_graph(graph, overlapping_trig):
+    store = open_store(overlapping_trig)
+    everything = run(sparql="SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", graph=store)
+    assert int(everything.rows[0][0]) == len(graph)  # each statement once
+    copy = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://example.org/graph/a-second-source> { ?s ?p ?o } }"
+    assert int(run(sparql=copy, graph=store).rows[0][0]) > 0  # the named graphs are kept
+    only_named = ox.Store()  # a store of named graphs alone is queried through their union
+    only_named.extend(q for q in store.quads_for_pattern(None, None, None) if q.graph_name != ox.DefaultGraph())
+    assert run("cases", graph=only_named).rows == run("cases", graph=store).rows
 
 
 def test_formats_follow_sparql_results_specs():
