@@ -309,21 +309,31 @@ def cmd_push(args: argparse.Namespace) -> int:
     return 0
 
 
+def _stop_on_terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # a service manager's stop, like Ctrl-C: the server and its store are removed
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    import signal
+
     from .server import start_server
 
-    print(f"Loading {args.file} into Oxigraph (at 100 times the corpus, about a minute and a half)…", file=sys.stderr)
-    server = start_server(port=args.port, read_only=True, graph_file=Path(args.file))
-    print(f"Oxigraph is serving {args.file} on {server.url}/")
-    print(f"  query page:      {server.url}/")
-    print(f"  query endpoint:  {server.url}/query")
-    print("Press Ctrl-C to stop.")
+    previous = signal.signal(signal.SIGTERM, _stop_on_terminate)
     try:
-        server.process.wait()
+        print(f"Loading {args.file} into Oxigraph (about 90 s at 100 times the corpus)…", file=sys.stderr)
+        server = start_server(port=args.port, read_only=True, graph_file=Path(args.file))
+        print(f"Oxigraph is serving {args.file} on {server.url}/")
+        print(f"  query page:      {server.url}/")
+        print(f"  query endpoint:  {server.url}/query")
+        print("Press Ctrl-C to stop.", flush=True)
+        try:
+            server.process.wait()
+        finally:
+            server.stop()
     except KeyboardInterrupt:
         pass
     finally:
-        server.stop()
+        signal.signal(signal.SIGTERM, previous)
     return 0
 
 

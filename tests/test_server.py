@@ -165,3 +165,41 @@ def test_serving_a_broken_dataset_names_the_file(tmp_path):
         start_server(read_only=True, graph_file=broken)
     assert str(broken) in str(e.value)
     assert set(Path(tempfile.gettempdir()).glob("gbakg-*")) == before  # its store and scratch are removed
+
+
+def test_serve_stopped_by_a_service_manager_leaves_nothing_behind(build_result):
+    import signal
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    port = free_port()
+    before = set(Path(tempfile.gettempdir()).glob("gbakg-oxigraph-*"))
+    cmd = [
+        sys.executable,
+        "-m",
+        "gbakg.cli",
+        "serve",
+        "--port",
+        str(port),
+        "--file",
+        str(build_result.files["graph.trig"]),
+    ]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline() for _ in range(4)]
+        assert lines[0].startswith("Oxigraph is serving")
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).close()
+        assert set(Path(tempfile.gettempdir()).glob("gbakg-oxigraph-*")) != before  # its store
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    time.sleep(0.2)
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
+    assert set(Path(tempfile.gettempdir()).glob("gbakg-oxigraph-*")) == before
