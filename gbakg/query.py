@@ -443,7 +443,7 @@ def run(
     ``limit`` or ``offset``, one page of its rows (:func:`page`).
 
     Local queries run on an in-memory Oxigraph store by default: 0.4-3 ms per library query on the
-    corpus graph, against 20-180 ms for rdflib's engine (benchmarks/bench_queries.py). Pass
+    corpus graph, against 9-70 ms for rdflib's engine (benchmarks/bench_queries.py). Pass
     ``engine="rdflib"`` to run on rdflib's engine instead.
 
     Raises:
