@@ -3,14 +3,19 @@ servers it started."""
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 import tempfile
+import time
+import urllib.request
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
 from gbakg.cli import main
-from gbakg.errors import EndpointError
+from gbakg.errors import EndpointError, ReadError
 from gbakg.query import run
 from gbakg.server import STAGING_PREFIX, free_port, push, start_server
 
@@ -156,8 +161,6 @@ def test_served_dataset_counts_a_statement_in_two_graphs_once(overlapping_trig, 
 
 
 def test_serving_a_broken_dataset_names_the_file(tmp_path):
-    from gbakg.errors import ReadError
-
     broken = tmp_path / "graph.trig"
     broken.write_text("<https://x/g> { <https://x/s> <https://x/p> . }\n", encoding="utf-8")
     before = set(Path(tempfile.gettempdir()).glob("gbakg-*"))
@@ -168,12 +171,6 @@ def test_serving_a_broken_dataset_names_the_file(tmp_path):
 
 
 def test_serve_stopped_by_a_service_manager_leaves_nothing_behind(build_result):
-    import signal
-    import subprocess
-    import sys
-    import time
-    import urllib.request
-
     port = free_port()
     before = set(Path(tempfile.gettempdir()).glob("gbakg-oxigraph-*"))
     cmd = [
