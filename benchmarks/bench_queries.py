@@ -12,10 +12,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from gbakg.query import bind_params, library, run_local, with_values
+from gbakg.query import PARAMS_EXAMPLE, bind_params, library, run_local, with_values
 from gbakg.validate import load_graph_file
-
-PARAMS = {"initiative-timeline": {"initiative": "港车北上"}}
 
 
 def pct(values: list[float], q: float) -> float:
@@ -33,7 +31,7 @@ def main() -> int:
     store.load(path=args.graph, format=ox.RdfFormat.TURTLE)
     print(f"{'query':<26} {'rdflib p50':>10} {'p95':>8} {'oxigraph p50':>13} {'p95':>8}  (ms, {args.repeat} runs)")
     for name, nq in library().items():
-        bindings = bind_params(nq, PARAMS.get(name, {}))
+        bindings = bind_params(nq, PARAMS_EXAMPLE.get(name, {}))
         text = with_values(nq.text, bindings)
         run_local(graph, nq.text, bindings, name)  # warm the parser caches
         times, otimes = [], []

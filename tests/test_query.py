@@ -22,6 +22,7 @@ from rdflib import Literal, URIRef
 from gbakg.errors import EndpointError, QueryError
 from gbakg.namespaces import ID
 from gbakg.query import (
+    PARAMS_EXAMPLE,
     QueryResult,
     bind_params,
     library,
@@ -46,7 +47,6 @@ CONTRACT = {
     "plan-links": ["item", "itemNumber", "case", "score"],
     "news-measures": ["measure", "label", "evidence"],
 }
-PARAMS = {"initiative-timeline": {"initiative": "港车北上"}}
 
 
 def rows(result: QueryResult) -> list[dict[str, str]]:
@@ -62,13 +62,13 @@ def test_every_query_has_a_header():
 
 @pytest.mark.parametrize("name", sorted(CONTRACT))
 def test_contract_columns(graph, name):
-    result = run(name, graph=graph, params=PARAMS.get(name))
+    result = run(name, graph=graph, params=PARAMS_EXAMPLE.get(name))
     assert list(result.vars) == CONTRACT[name] == list(resolve(name).columns)
 
 
 @pytest.mark.parametrize("name", sorted(library()))
 def test_every_library_query_runs(graph, name):
-    result = run(name, graph=graph, params=PARAMS.get(name))
+    result = run(name, graph=graph, params=PARAMS_EXAMPLE.get(name))
     assert list(result.vars) == list(resolve(name).columns)
 
 
@@ -170,8 +170,8 @@ def test_syntax_error_has_line_and_column(graph):
 
 def test_both_engines_give_the_same_rows(graph):
     for name in library():
-        a = run(name, graph=graph, params=PARAMS.get(name))
-        b = run(name, graph=graph, params=PARAMS.get(name), engine="rdflib")
+        a = run(name, graph=graph, params=PARAMS_EXAMPLE.get(name))
+        b = run(name, graph=graph, params=PARAMS_EXAMPLE.get(name), engine="rdflib")
         assert canon(a) == canon(b), name
 
 
@@ -180,8 +180,8 @@ def test_a_statement_in_two_graphs_is_counted_once(graph, overlapping_trig, name
     # Oxigraph 0.5 matches the union default graph once per named graph holding a statement
     # (oxigraph/oxigraph#1919); the listings are SELECT DISTINCT and the counts COUNT(DISTINCT) so
     # that two sources of one statement give the rows of the merged graph.
-    union = run(name, graph=open_store(overlapping_trig), params=PARAMS.get(name))
-    assert canon(union) == canon(run(name, graph=graph, params=PARAMS.get(name)))
+    union = run(name, graph=open_store(overlapping_trig), params=PARAMS_EXAMPLE.get(name))
+    assert canon(union) == canon(run(name, graph=graph, params=PARAMS_EXAMPLE.get(name)))
 
 
 def test_a_local_dataset_is_queried_as_its_merged_graph(graph, overlapping_trig):
@@ -265,8 +265,8 @@ def canon(result: QueryResult) -> list[tuple[str, ...]]:
 
 @pytest.mark.parametrize("name", sorted(library()))
 def test_endpoint_gives_the_same_rows(graph, endpoint, name):
-    local = run(name, graph=graph, params=PARAMS.get(name))
-    remote = run(name, endpoint=endpoint, params=PARAMS.get(name))
+    local = run(name, graph=graph, params=PARAMS_EXAMPLE.get(name))
+    remote = run(name, endpoint=endpoint, params=PARAMS_EXAMPLE.get(name))
     assert remote.vars == local.vars
     assert canon(remote) == canon(local)
 
