@@ -59,12 +59,13 @@ class FigureReader:
             except InvalidOperation:
                 continue
             unit_text = (m.group("mult") or "") + m.group("unit")
-            c0, c1 = clause_bounds(loc.text, m.start(), m.end())
+            start = m.start("pre") if m.group("pre") else m.start("num")  # not the layout's space before it
+            c0, c1 = clause_bounds(loc.text, start, m.end())
             qualifiers = [q for q in (m.group("pre"), m.group("suf"), m.group("post")) if q]
-            before = loc.text[c0 : m.start()]
+            before = loc.text[c0:start]
             qualifiers += [q for q in self.cumulative if q in before]
-            kind = self._figure_kind(m.group("unit"), loc.text[max(c0, m.start() - 14) : m.start()])
-            as_of, as_of_type = self._as_of(loc.text, m.start())
+            kind = self._figure_kind(m.group("unit"), loc.text[max(c0, start - 14) : start])
+            as_of, as_of_type = self._as_of(loc.text, start)
             qual_concepts = sorted(
                 {(self.vocab.prefix_qualifiers | self.vocab.suffix_qualifiers)[q] for q in qualifiers}
             )
@@ -80,7 +81,7 @@ class FigureReader:
                 counts=loc.text[c0:c1].strip(),
                 as_of=as_of,
                 as_of_type=as_of_type,
-                evidence=loc.field(m.start(), m.end()),
+                evidence=loc.field(start, m.end()),
             )
 
     def _figure_kind(self, unit: str, before: str) -> str:

@@ -21,6 +21,13 @@ def test_figures_from_rule_text(vocab):
     ]
 
 
+def test_a_figure_quotes_from_its_qualifier_or_number_not_the_space_before(vocab):
+    ex = FigureReader(vocab)
+    text = "提供广东 76项、澳门 近 7项服务。"
+    got = [(o.evidence.text, text[o.evidence.start : o.evidence.end]) for o in ex.outcomes(loc(text))]
+    assert got == [("76项", "76项"), ("近 7项", "近 7项")]
+
+
 def test_dates_full_and_partial(vocab):
     ex = FigureReader(vocab)
     dates = [
