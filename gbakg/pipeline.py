@@ -808,9 +808,9 @@ def _report_files(
     rep: ValidationReport, built: Built, counts: dict[str, int], corpus_dir: str | Path, gaps: report_mod.PlanGaps
 ) -> dict[str, str]:
     """The quality report (Turtle, Markdown, HTML) and the work-plan gap report (Markdown, HTML)."""
-    extra = [("corpus", str(Path(corpus_dir))), ("documents", str(len(built.corpus.documents)))] + [
+    extra = [("corpus", str(Path(corpus_dir)))] + [
         (k, str(v)) for k, v in counts.items() if k not in ("violations", "warnings", "infos")
-    ]
+    ]  # the counts start with the documents
     return {
         "report.ttl": report_mod.to_turtle(rep),
         "report.md": report_mod.to_markdown(rep, extra=extra),

@@ -37,6 +37,8 @@ def test_counts(build_result):
 def test_report_findings_are_real(build_result):
     md = build_result.files["report.md"].read_text(encoding="utf-8")
     assert "table of contents and heading differ for case 9" in md
+    header = [line for line in md.split("## Summary")[0].splitlines() if line.startswith("- ")]
+    assert "- documents: 5" in header and len(header) == len(set(header))  # each count once
     html = build_result.files["report.html"].read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>") and "<script" not in html
     # no report result comes from a broken reference: agencies, batches and evidence all conform
