@@ -80,7 +80,7 @@ def to_markdown(
                 quote = (r.quote or "")[:120]
                 lines.append(
                     f"| {_md(r.case or '')} | {_md(r.focus_label)} | {_md(r.message)}"
-                    f"{' (' + _md(r.value) + ')' if r.value else ''} | {_md(quote)} |"
+                    f"{' (value: ' + _md(r.value) + ')' if r.value else ''} | {_md(quote)} |"
                 )
     return "\n".join(lines) + "\n"
 
@@ -149,7 +149,7 @@ def to_html(
                 "<tr><th>case</th><th>focus</th><th>message</th><th>source quote</th></tr>"
             )
             for r in results:
-                value = f" ({e(r.value)})" if r.value else ""
+                value = f" (value: {e(r.value)})" if r.value else ""
                 out.append(
                     f"<tr><td>{e(r.case or '')}</td><td>{e(r.focus_label)}</td><td>{e(r.message)}{value}"
                     f'</td><td class="quote">{e((r.quote or "")[:160])}</td></tr>'
