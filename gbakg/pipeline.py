@@ -531,11 +531,12 @@ COUNTED: dict[str, tuple[URIRef, ...] | None] = {
     "reported measures": (GBA.ReportedMeasure,),
     "agencies": None,
     "instruments": (GBA.Instrument,),
-    "links": LINK_CLASSES,
+    "alignment links": LINK_CLASSES,
     "mutual recognitions": (GBA.MutualRecognition,),
     "outcomes": (GBA.Outcome,),
     "dated events": (GBA.DatedEvent,),
     "plan items": (GBA.WorkPlanItem,),
+    "plan links": (GBA.PlanLink,),
     "change events": (ORG.ChangeEvent,),
 }
 COUNTED_CLASSES = frozenset(c for classes in COUNTED.values() for c in classes or ())

@@ -28,9 +28,15 @@ def test_build_writes_every_output(build_result):
     assert all(0 < mb <= build_result.peak_memory_mb + 1 for mb in build_result.memory_mb.values())
 
 
-def test_counts(build_result):
+def test_counts(build_result, graph):
+    from rdflib import RDF
+
+    from gbakg.namespaces import GBA
+
     c = build_result.counts
     assert c["cases"] == 52 and c["documents"] == 5
+    assert c["plan links"] == len(set(graph.subjects(RDF.type, GBA.PlanLink))) > 0
+    assert c["alignment links"] >= c["mutual recognitions"]
     assert c["mutual recognitions"] >= 10 and c["outcomes"] > 200 and c["change events"] == 3
 
 
