@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import Location, ReadError
+from .figures import INSTRUMENT
 from .models import MeasureFacts, PlanItem
 from .namespaces import ID
 from .vocab import DATA_ROOT, Vocabulary
@@ -43,6 +44,8 @@ REVIEW_THRESHOLD = 0.25
 CANDIDATES = 25
 WEIGHTS = {"lexical": 0.35, "specific": 0.35, "entities": 0.30}
 UBIQUITOUS = {str(ID[f"jurisdiction/{k}"]) for k in ("guangdong", "hong-kong", "macao", "mainland")}
+ITEM_HEAD = re.compile(r"[。；]")  # ends an item's first sentence
+ITEM_CLAUSE = re.compile(r"[，,：:]")  # ends its first clause
 PUNCT = re.compile(r"[\s，。；：、！？“”‘’《》（）()「」『』\-—·,.;:!?\"'0-9A-Za-z]+")
 
 
@@ -257,7 +260,6 @@ class PlanLinker:
 
     def candidates(self, items: Iterable[PlanItem], lower: float = REVIEW_THRESHOLD) -> list[PlanLinkFact]:
         out = []
-        zones = self._zone_cues()
         items = list(items)
         nearest = self.nearest([item.normalised for item in items])
         by_zone: dict[str, list[int]] = {}
@@ -267,8 +269,7 @@ class PlanLinker:
         for item, (near, cosines) in zip(items, nearest, strict=True):
             text = item.normalised
             places = {t for m in self.vocab.jurisdiction_matches(text) for t in m.targets}
-            head = re.split(r"[。；]", text, maxsplit=1)[0]
-            zone = next((z for cue, z in zones if cue in head), None)
+            zone = self.whole_zone(text)
             pool = set(near)
             if zone:
                 pool |= set(by_zone.get(zone, ()))
@@ -280,28 +281,22 @@ class PlanLinker:
                     out.append(PlanLinkFact(item.document, item.number, m.key, s, "inferred", shared))
         return sorted(out, key=_link_order)
 
-    def _zone_cues(self) -> list[tuple[str, str]]:
-        from rdflib import URIRef
-
-        from .namespaces import GBA
-
-        zone_type = ID["jurisdiction-type/cooperation-zone"]
-        g = self.vocab.graph
-        out = []
-        for z in g.subjects(GBA.jurisdictionType, zone_type):
-            for cue in g.objects(URIRef(str(z)), GBA.cue):
-                out.append((str(cue), str(z)))
-        return sorted(out)
+    def whole_zone(self, item_text: str) -> str | None:
+        """The cooperation zone an item is about as a whole, which every measure of the zone carries
+        out: its first clause names a zone as such (it ends with a :attr:`Vocabulary.whole_zone_endings`:
+        打造南沙粤港澳全面合作示范区, 加快深港科技创新合作区建设) and its first sentence says which one,
+        outside an instrument's title. An item that places one action in a zone (推进横琴跨境信用互认,
+        落实《南沙职业资格目录》) is linked as any other: by what it does."""
+        head = ITEM_HEAD.split(item_text, maxsplit=1)[0]
+        if not ITEM_CLAUSE.split(head, maxsplit=1)[0].strip().endswith(self.vocab.whole_zone_endings):
+            return None
+        named = INSTRUMENT.sub("", head)
+        return next((z for cue, z in self.vocab.zone_cues if cue in named), None)
 
 
 def measure_texts(facts: Iterable[MeasureFacts], bodies: dict[str, str], vocab: Vocabulary) -> list[MeasureText]:
     """The linker's view of each top-level measure."""
-    zone_type = str(ID["jurisdiction-type/cooperation-zone"])
-    from rdflib import URIRef
-
-    from .namespaces import GBA
-
-    zones = {str(z) for z in vocab.graph.subjects(GBA.jurisdictionType, URIRef(zone_type))}
+    zones = vocab.zones
     out = []
     for f in facts:
         title = f.label.text

@@ -131,6 +131,11 @@ class Vocabulary:
         )
         self.jurisdiction_cues = {k: tuple(sorted(v)) for k, v in cue_targets.items()}
         self._jurisdiction_re = _alternation(self.jurisdiction_cues)
+        zone_type = ID["jurisdiction-type/cooperation-zone"]
+        self.zones = frozenset(str(z) for z in g.subjects(GBA.jurisdictionType, zone_type) if isinstance(z, URIRef))
+        # (cue, zone) for each zone's own cues, and how a clause naming a zone as a whole ends
+        self.zone_cues = tuple(sorted((c, z) for z in self.zones for c in _literals(g, URIRef(z), GBA.cue)))
+        self.whole_zone_endings = tuple(sorted(_literals(g, zone_type, GBA.suffixCue), key=lambda c: (-len(c), c)))
 
         self.agencies: dict[str, AgencyInfo] = {}
         alias: dict[str, str] = {}

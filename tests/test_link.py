@@ -5,7 +5,18 @@ from __future__ import annotations
 import pytest
 
 from gbakg.errors import ReadError
-from gbakg.link import THRESHOLD, Curation, PlanLinkFact, _common_strings, apply_curation, load_curation
+from gbakg.link import (
+    THRESHOLD,
+    Curation,
+    MeasureText,
+    PlanLinker,
+    PlanLinkFact,
+    _common_strings,
+    apply_curation,
+    load_curation,
+)
+from gbakg.models import Field, PlanItem
+from gbakg.namespaces import ID
 from gbakg.pipeline import build_graph
 from gbakg.report import plan_gaps, plan_gaps_markdown
 
@@ -28,6 +39,42 @@ def test_zone_items_are_carried_out_by_the_zones_measures(built):
     got = pairs(built.plan_links)
     assert {(55, "b2-16"), (55, "b3-16")} <= got
     assert {(57, "b1-20"), (57, "b2-15"), (57, "b3-15")} <= got
+
+
+@pytest.mark.parametrize(
+    ("text", "zone"),
+    [
+        ("打造南沙粤港澳全面合作示范区。规划建设合作园。", "nansha"),
+        ("加快深港科技创新合作区建设，发挥河套联合专责小组的作用。", "hetao"),
+        ("共同打造前海深港现代服务业合作区；推动金融合作。", "qianhai"),
+        ("推进横琴跨境信用互认，落实相关规定。", None),  # one action placed in the zone
+        ("推进来澳职业资格互认，落实《南沙职业资格目录》。", None),  # the zone only in a title
+        ("推进横琴合作区建设", "hengqin"),
+        ("推进合作区建设，加强交流。", None),  # no zone named
+    ],
+)
+def test_an_item_is_about_a_whole_zone_only_when_its_first_clause_names_one(vocab, text, zone):
+    linker = PlanLinker([], vocab)
+    assert linker.whole_zone(text) == (None if zone is None else str(ID[f"jurisdiction/{zone}"]))
+
+
+def test_an_action_placed_in_a_zone_is_not_carried_out_by_every_measure_of_the_zone(vocab):
+    hengqin = str(ID["jurisdiction/hengqin"])
+    measures = [
+        MeasureText(
+            "m1", "横琴跨境信用报告互认", "横琴与澳门推进跨境信用报告互认，制定互认规则。", zones=frozenset({hengqin})
+        ),
+        MeasureText("m2", "横琴跨境车险通保", "横琴推出跨境车险通保服务。", zones=frozenset({hengqin})),
+    ]
+
+    def scores(text: str) -> dict[str, float]:
+        item = PlanItem("plan", 1, "平台", Field(text, 0, len(text)), text)
+        return {lk.measure: lk.score for lk in PlanLinker(measures, vocab, [item]).candidates([item], lower=0)}
+
+    specific = scores("推进横琴跨境信用报告互认，落实互认规则。")
+    assert specific["m2"] < THRESHOLD and specific["m2"] < specific["m1"]  # the zone alone links nothing
+    whole = scores("加快横琴粤澳深度合作区建设，推动规则衔接。")
+    assert min(whole.values()) >= THRESHOLD and set(whole) == {"m1", "m2"}
 
 
 def test_unrelated_pairs_are_not_linked(built):
