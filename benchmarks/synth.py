@@ -5,7 +5,9 @@ with blank lines and markdown with one paragraph a line), a news page with a rel
 article, and a work plan in Traditional script, plus their manifest entries. The text is recombined, not
 copied: agencies come from the registry's aliases, places from the jurisdiction names and compact forms,
 instruments from the instrument types' title endings, with random figures, qualifiers, units and dates
-(seeded, so a scale always gives the same corpus).
+(seeded, so a scale always gives the same corpus). Each plan's section on platforms opens with one to
+three items about a cooperation zone as a whole (打造横琴粤澳深度合作区), as the real plan's last three
+are, which every measure of the zone carries out; its other items each name one action.
 
 Usage: python benchmarks/synth.py --scale 10 --out /tmp/corpus10
 """
@@ -42,6 +44,7 @@ TOPICS = [
 ]
 ACTIONS = ["建立", "推动", "创新", "探索", "完善", "率先实施", "联合推进"]
 CUES = ["互认", "结果互认", "等效先认", "共同制定", "一站式查验", "互联互通", "数据共享", "趋同", "跨境通办"]
+ZONE_VERBS = ["打造", "加快", "共同打造", "高水平建设"]
 UNITS = ["家", "人次", "名", "项", "万元", "亿元", "个", "辆次", "%"]
 QUALIFIERS = ["", "", "超", "近", "约", "累计"]
 SUFFIX_Q = ["", "", "余", "多"]
@@ -62,6 +65,7 @@ class Writer:
         )
         self.places = sorted(c for c, t in vocab.jurisdiction_cues.items() if t and len(c) >= 2)
         self.suffixes = sorted(vocab.instrument_types)
+        self.zones = sorted(vocab.jurisdictions[z] for z in vocab.zones)  # full names: 横琴粤澳深度合作区 …
 
     def pick(self, seq):
         return seq[self.rng.randrange(len(seq))]
@@ -135,6 +139,11 @@ class Writer:
         n = 0
         for k, name in enumerate(sections, start=1):
             out += [f"## {int_to_chinese(k)}、{name}", ""]
+            if name == "重点平台建设":  # items about a zone as a whole, as the real plan's last three
+                for zone in self.rng.sample(self.zones, self.rng.randint(1, 3)):
+                    n += 1
+                    topic = self.pick(TOPICS)
+                    out += [f"{n}. {self.pick(ZONE_VERBS)}{zone}{self.pick(['', '建设'])}，深化{topic}合作。", ""]
             for _ in range(self.rng.randint(9, 13)):
                 n += 1
                 topic = self.pick(TOPICS)
