@@ -320,7 +320,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     previous = signal.signal(signal.SIGTERM, _stop_on_terminate)
     try:
-        print(f"Loading {args.file} into Oxigraph (about 90 s at 100 times the corpus)…", file=sys.stderr)
+        print(f"Loading {args.file} into Oxigraph (about a minute at 100 times the corpus)…", file=sys.stderr)
         server = start_server(port=args.port, read_only=True, graph_file=Path(args.file))
         print(f"Oxigraph is serving {args.file} on {server.url}/")
         print(f"  query page:      {server.url}/")
