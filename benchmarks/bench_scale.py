@@ -48,9 +48,10 @@ def run_one(corpus: Path, repeat: int, jobs: int, rdflib_queries: bool, engine: 
     for name, nq in library().items():
         bindings = bind_params(nq, PARAMS_EXAMPLE.get(name, {}))
         ox_times, rdf_times = [], []
+        rows = 0
         for _ in range(repeat):
             s = time.perf_counter()
-            run_store(store, nq.text, bindings, name)
+            rows = len(run_store(store, nq.text, bindings, name).rows)
             ox_times.append((time.perf_counter() - s) * 1000)
         if graph is not None:
             for _ in range(max(1, repeat // 4)):
@@ -60,6 +61,7 @@ def run_one(corpus: Path, repeat: int, jobs: int, rdflib_queries: bool, engine: 
         queries[name] = {
             "oxigraph_p50_ms": round(statistics.median(ox_times), 2),
             "rdflib_p50_ms": round(statistics.median(rdf_times), 1) if rdf_times else float("nan"),
+            "rows": rows,
         }
     return {
         "corpus": str(corpus),
@@ -92,12 +94,12 @@ def main() -> int:
     if args.one:
         print(json.dumps(run_one(Path(args.one), args.repeat, args.jobs, args.rdflib, args.engine)))
         return 0
-    from synth import write_corpus
+    from synth import is_current, write_corpus
 
     results = []
     for scale in args.scales:
         corpus = Path(args.work) / f"x{scale}"
-        if not (corpus / "manifest.toml").exists():
+        if not is_current(corpus, scale):  # missing, or written by another version of synth.py
             write_corpus(corpus, scale)
         cmd = [
             sys.executable,
@@ -128,6 +130,9 @@ def main() -> int:
         )
     slowest = {r["scale"]: max(q["oxigraph_p50_ms"] for q in r["queries"].values()) for r in results}
     print("slowest library query p50 on Oxigraph (ms):", slowest)
+    for r in results:
+        over = {n: (q["oxigraph_p50_ms"], q["rows"]) for n, q in r["queries"].items() if q["oxigraph_p50_ms"] > 200}
+        print(f"{r['scale']:>4}x  queries over 200 ms (p50 ms, rows): {over or 'none'}")
     target = Path(args.results)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -15,6 +15,7 @@ Usage: python benchmarks/synth.py --scale 10 --out /tmp/corpus10
 from __future__ import annotations
 
 import argparse
+import hashlib
 import random
 from pathlib import Path
 
@@ -44,6 +45,7 @@ TOPICS = [
 ]
 ACTIONS = ["建立", "推动", "创新", "探索", "完善", "率先实施", "联合推进"]
 CUES = ["互认", "结果互认", "等效先认", "共同制定", "一站式查验", "互联互通", "数据共享", "趋同", "跨境通办"]
+STAMP = ".synth"  # in a written corpus: what wrote it (see stamp())
 ZONE_VERBS = ["打造", "加快", "共同打造", "高水平建设"]
 UNITS = ["家", "人次", "名", "项", "万元", "亿元", "个", "辆次", "%"]
 QUALIFIERS = ["", "", "超", "近", "约", "累计"]
@@ -154,8 +156,24 @@ class Writer:
         return to_traditional("\n".join(out)) + "\n"
 
 
+def stamp(scale: int, seed: int = 1) -> str:
+    """What a corpus was written by: its scale, its seed and this generator's own text (a corpus an
+    older generator wrote differs in more than its seed)."""
+    generator = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+    return f"scale={scale} seed={seed} generator={generator}\n"
+
+
+def is_current(out: Path, scale: int, seed: int = 1) -> bool:
+    """Whether ``out`` holds the corpus this generator writes at this scale and seed."""
+    marker = out / STAMP
+    return marker.exists() and marker.read_text(encoding="utf-8") == stamp(scale, seed)
+
+
 def write_corpus(out: Path, scale: int, seed: int = 1) -> Path:
+    """Write the corpus (any documents already in ``out`` are replaced) and its stamp (:func:`stamp`)."""
     out.mkdir(parents=True, exist_ok=True)
+    for old in [*out.glob("*.txt"), out / "manifest.toml", out / STAMP]:
+        old.unlink(missing_ok=True)
     w = Writer(seed)
     manifest = []
     for unit in range(scale):
@@ -180,6 +198,7 @@ def write_corpus(out: Path, scale: int, seed: int = 1) -> Path:
             f'[[document]]\nfile = "{plan}"\nkind = "work-plan"\nissued = 2020-10-30\nlanguage = "zh-Hant"\n'
         )
     (out / "manifest.toml").write_text("\n".join(manifest), encoding="utf-8")
+    (out / STAMP).write_text(stamp(scale, seed), encoding="utf-8")
     return out
 
 
