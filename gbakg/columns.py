@@ -2,7 +2,7 @@
 statements in one per class), from which small stores are made, each holding only what a group of
 readers reads. The lines are N-Triples (a build's runs) or N-Quads (a graph file, :meth:`Columns.of_file`).
 
-Oxigraph's in-memory store takes about 320 bytes a statement: at 100 times the corpus the whole union
+Oxigraph's in-memory store takes about 320 bytes a statement: on the earlier 100× synthetic corpus the whole union
 (7.5 M statements) takes 2.4 GB. But each check of the compiled shapes reads a few predicates (its
 query's :class:`~gbakg.rdfio.Footprint`, :func:`gbakg.shacl.query_footprint`), and each report
 declares what it reads. :func:`pack` groups the readers so that each group's columns stay under a

@@ -301,7 +301,7 @@ def _groups(
     """The readers (the checks, then the others: ``needs`` gives each one's columns) in groups of at
     most ``budget`` statements, packed two ways: a shape's checks kept together (they share its
     targets' columns) unless together they pass the budget, and each check alone. The groups that
-    load fewer statements in all are kept (at 100 times the corpus, with a budget of 2.2 M, each
+    load fewer statements in all are kept (on the earlier 100× synthetic corpus, with a budget of 2.2 M, each
     check alone: 7.2 M statements in 4 stores, where the shapes' checks together took 8.1 M)."""
     by_shape: dict[Node, list[int]] = {}
     for i, check in enumerate(checks):
