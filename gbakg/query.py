@@ -31,6 +31,9 @@ from .vocab import QUERIES_DIR
 PARAMS_EXAMPLE: dict[str, dict[str, str]] = {"initiative-timeline": {"initiative": "港车北上"}}
 HEADER = re.compile(r"^#\s*(title|description|param|columns)\s*:\s*(.*)$")
 PARAM = re.compile(r"^\?(\w+)\s+(\S+)(?:\s+(optional))?(?:\s*[—-]+\s*(.*))?$")
+# The prefixes a parameter may use: those of the queries and those the results are shown with.
+PARAM_PREFIXES = PREFIXES | SERIAL_PREFIXES
+OPAQUE_SCHEMES = frozenset({"urn", "mailto", "tag", "did", "info", "doi", "isbn"})  # IRIs without "//"
 IRI_OK = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>\"{}|^`\\]*$")
 
 
@@ -152,8 +155,14 @@ def to_term(value: str, kind: str, name: str = "") -> Node:
     if kind == "iri":
         if ":" in value and not value.split(":", 1)[1].startswith("//"):
             prefix, local = value.split(":", 1)
-            if prefix in PREFIXES:
-                value = PREFIXES[prefix] + local
+            if prefix in PARAM_PREFIXES:
+                value = PARAM_PREFIXES[prefix] + local
+            elif prefix.lower() not in OPAQUE_SCHEMES:  # a prefix this tool never writes: no silent empty result
+                raise QueryError(
+                    f"parameter '{name}': unknown prefix '{prefix}:' in {value!r}",
+                    hint="give an absolute IRI (https://…) or a prefixed name as the results show it, such as "
+                    f"case:b3-07 or jur:hong-kong (known prefixes: {', '.join(sorted(PARAM_PREFIXES))})",
+                )
         if not IRI_OK.match(value):
             raise QueryError(
                 f"parameter '{name}' is not a valid IRI: {value!r}",

@@ -44,7 +44,7 @@ CONTRACT = {
     "outcomes": ["case", "value", "unit", "asOf", "label"],
     "case-dates": ["case", "date", "label"],
     "instruments": ["case", "instrument", "title", "type"],
-    "plan-links": ["item", "itemNumber", "case", "score"],
+    "plan-links": ["plan", "item", "itemNumber", "case", "score"],
     "news-measures": ["measure", "label", "evidence"],
 }
 
@@ -139,6 +139,26 @@ def test_bad_iris_are_refused(graph, value):
     with pytest.raises(QueryError) as e:
         run("case-agencies", graph=graph, params={"case": value})
     assert e.value.message.startswith("parameter 'case' is not a valid IRI")
+
+
+def test_every_iri_as_the_results_show_it_can_be_given_back_as_a_parameter(graph):
+    from gbakg.query import _short, to_term
+
+    shown = {
+        t for name in ("plan-links", "outcomes", "mutual-recognition") for r in run(name, graph=graph).rows for t in r
+    }
+    iris = [t for t in shown if isinstance(t, URIRef)]
+    assert any(_short(t).startswith("workplan:") for t in iris) and any(_short(t).startswith("link:") for t in iris)
+    assert all(to_term(_short(t), "iri") == t for t in iris)
+
+
+def test_an_unknown_prefix_is_refused_not_matched_as_an_iri(graph):
+    with pytest.raises(QueryError) as e:
+        run("plan-links", graph=graph, params={"plan": "wp:004"})
+    assert e.value.message == "parameter 'plan': unknown prefix 'wp:' in 'wp:004'" and "workplan" in (
+        e.value.hint or ""
+    )
+    assert run("case-agencies", graph=graph, params={"case": "urn:x:case"}).rows == ()  # an IRI with no //
 
 
 def test_typed_parameters():
@@ -303,6 +323,10 @@ def test_analytical_queries_answer_truly(graph):
     assert any(r["type"].endswith("/decision") and r["issuerLabel"] == "广东省人民代表大会常务委员会" for r in by_type)
     links = rows(run("plan-links", graph=graph, params={"itemNumber": "16"}))
     assert str(ID["case/b2-01"]) in {r["case"] for r in links} and all(0 < float(r["score"]) <= 1 for r in links)
+    plan = str(ID["workplan/004_ac2d0214846fc862"])
+    assert {r["plan"] for r in links} == {plan}
+    assert rows(run("plan-links", graph=graph, params={"plan": plan, "itemNumber": "16"})) == links
+    assert not rows(run("plan-links", graph=graph, params={"plan": str(ID["workplan/another"])}))
     news = rows(run("news-measures", graph=graph))
     assert len(news) == 13 and any("EF 账户" in r["evidence"] for r in news)
 
