@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import html
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import SH
@@ -222,11 +222,30 @@ def to_turtle(report: ValidationReport) -> str:
 
 
 @dataclass(frozen=True)
-class PlanGaps:
-    """What became of a work plan: items with their implementing measures, and the gaps."""
+class ItemGap:
+    """A work-plan item and the measures that carry it out: (measure key, label, score, origin), the
+    highest score first; none for a gap."""
 
-    items: list[tuple[int, str, str, list[tuple[str, str, float, str]]]]
+    plan: str  # the plan's key (its document's: item numbers restart in every plan)
+    number: int
+    section: str
+    text: str
+    measures: tuple[tuple[str, str, float, str], ...]
+
+
+@dataclass(frozen=True)
+class PlanGaps:
+    """What became of the work plans: their items (by plan, then number) with their implementing
+    measures, the measures that carry out no item, and each plan's title by its key."""
+
+    items: list[ItemGap]
     unlinked_measures: list[tuple[str, str]]
+    plans: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def several(self) -> bool:
+        """Whether the items come from more than one plan (the tables then name each item's plan)."""
+        return len({i.plan for i in self.items}) > 1
 
 
 # What the gap report reads (:func:`plan_gaps`).
@@ -238,6 +257,7 @@ PLAN_GAPS_READS = Footprint.of(
         GBA.origin,
         RDFS.label,
         GBA.itemNumber,
+        GBA.inPlan,
         GBA.inSection,
         GBA.sectionNumber,
         GBA.text,
@@ -249,7 +269,7 @@ PLAN_GAPS_READS = Footprint.of(
 
 
 def plan_gaps(graph: Graph | StoreView) -> PlanGaps:
-    """Items (number, section, text, [(measure key, label, score, origin)]) and measures carrying out none.
+    """Every plan's items with the measures that carry them out, and the measures carrying out none.
 
     The links are the subjects of ``gba:planItem`` (its domain is ``gba:PlanLink``), read a property at
     a time: at 100 times the corpus there are a quarter of a million of them.
@@ -286,52 +306,69 @@ def plan_gaps(graph: Graph | StoreView) -> PlanGaps:
             )
         )
     items = []
+    plans: dict[str, str] = {}
     for item in graph.subjects(RDF.type, GBA.WorkPlanItem):
         number = int(str(graph.value(item, GBA.itemNumber) or 0))
         section = graph.value(item, GBA.inSection)
         section_no = str(graph.value(section, GBA.sectionNumber) or "") if section is not None else ""
         text = str(graph.value(item, GBA.text) or "")
-        items.append((number, section_no, text, sorted(links.get(str(item), []), key=lambda x: (-x[2], x[0]))))
-    items.sort()
+        plan = graph.value(item, GBA.inPlan)
+        plan_key = key(plan) if plan is not None else ""
+        if plan is not None and plan_key not in plans:
+            plans[plan_key] = str(graph.value(plan, RDFS.label) or plan_key)
+        measures = tuple(sorted(links.get(str(item), []), key=lambda x: (-x[2], x[0])))
+        items.append(ItemGap(plan_key, number, section_no, text, measures))
+    items.sort(key=lambda i: (i.plan, i.number, i.section, i.text))
     top_level = {str(m) for m in graph.objects(None, GBA.describes)}
     top_level |= {str(m) for m in graph.subjects(RDF.type, GBA.ReportedMeasure)}
     carrying = {s for s, _ in lexical_pairs(graph, GBA.carriesOut)}
     unlinked = sorted((key(m), label(m)) for m in top_level - carrying)
-    return PlanGaps(items, unlinked)
+    return PlanGaps(items, unlinked, dict(sorted(plans.items())))
+
+
+def _gap_summary(gaps: PlanGaps) -> str:
+    none = sum(1 for i in gaps.items if not i.measures)
+    across = f" in {len(gaps.plans)} plans" if gaps.several else ""
+    return (
+        f"{len(gaps.items)} plan items{across}; {len(gaps.items) - none} carried out by at least one measure; "
+        f"{none} with no implementing measure; {len(gaps.unlinked_measures)} measures carry out no item."
+    )
 
 
 def plan_gaps_markdown(graph: Graph | StoreView | PlanGaps) -> str:
+    """The gap report as Markdown. Where the items come from several plans, each table names each
+    item's plan (its key), and a table gives the plans' titles."""
     gaps = graph if isinstance(graph, PlanGaps) else plan_gaps(graph)
     if not gaps.items:
         return "# Work-plan gap report\n\nThe corpus has no work plan.\n"
-    none = [i for i in gaps.items if not i[3]]
-    lines = [
-        "# Work-plan gap report",
-        "",
-        f"{len(gaps.items)} plan items; {len(gaps.items) - len(none)} carried out by at least one measure; "
-        f"{len(none)} with no implementing measure; {len(gaps.unlinked_measures)} measures carry out no item.",
-        "",
-        "## Items carried out by the most measures",
-        "",
-        "| item | section | measures |",
-        "|---:|---|---:|",
-    ]
-    for number, section, _text, ms in sorted(gaps.items, key=lambda i: (-len(i[3]), i[0]))[:10]:
-        if ms:
-            lines.append(f"| {number} | {_md(section)} | {len(ms)} |")
-    lines += [
-        "",
-        "## Items and the measures that carry them out",
-        "",
-        "| item | text | measures (score, origin) |",
-        "|---:|---|---|",
-    ]
-    for number, _section, text, ms in gaps.items:
-        if ms:
-            cell = "; ".join(f"{_md(k)} {_md(lab[:24])} ({s:.2f}, {o})" for k, lab, s, o in ms)
-            lines.append(f"| {number} | {_md(text[:60])} | {cell} |")
-    lines += ["", "## Items with no implementing measure", "", "| item | section | text |", "|---:|---|---|"]
-    lines += [f"| {n} | {_md(s)} | {_md(t[:80])} |" for n, s, t, _ in none]
+
+    def row(i: ItemGap, *cells: str) -> str:
+        return "| " + " | ".join(([_md(i.plan)] if gaps.several else []) + [str(i.number), *cells]) + " |"
+
+    def head(*names: str) -> list[str]:
+        cols = (["plan"] if gaps.several else []) + ["item", *names]
+        return [
+            "| " + " | ".join(cols) + " |",
+            "|" + "|".join("---:" if c in ("item", "measures") else "---" for c in cols) + "|",
+        ]
+
+    lines = ["# Work-plan gap report", "", _gap_summary(gaps), ""]
+    if gaps.several:
+        lines += ["## Plans", "", "| plan | title | items |", "|---|---|---:|"]
+        count = Counter(i.plan for i in gaps.items)
+        lines += [f"| {_md(k)} | {_md(title)} | {count[k]} |" for k, title in gaps.plans.items()]
+        lines.append("")
+    lines += ["## Items carried out by the most measures", "", *head("section", "measures")]
+    for i in sorted(gaps.items, key=lambda i: (-len(i.measures), i.plan, i.number))[:10]:
+        if i.measures:
+            lines.append(row(i, _md(i.section), str(len(i.measures))))
+    lines += ["", "## Items and the measures that carry them out", "", *head("text", "measures (score, origin)")]
+    for i in gaps.items:
+        if i.measures:
+            cell = "; ".join(f"{_md(k)} {_md(lab[:24])} ({s:.2f}, {_md(o)})" for k, lab, s, o in i.measures)
+            lines.append(row(i, _md(i.text[:60]), cell))
+    lines += ["", "## Items with no implementing measure", "", *head("section", "text")]
+    lines += [row(i, _md(i.section), _md(i.text[:80])) for i in gaps.items if not i.measures]
     lines += ["", "## Measures that carry out no item", "", "| measure | label |", "|---|---|"]
     lines += [f"| {_md(k)} | {_md(lab[:60])} |" for k, lab in gaps.unlinked_measures]
     return "\n".join(lines) + "\n"
@@ -348,18 +385,22 @@ def plan_gaps_html(graph: Graph | StoreView | PlanGaps) -> str:
     if not gaps.items:
         out.append("<p>The corpus has no work plan.</p></body></html>")
         return "\n".join(out) + "\n"
-    none = [i for i in gaps.items if not i[3]]
+    out.append(f"<p>{e(_gap_summary(gaps))}</p>")
+    plan_th = "<th>plan</th>" if gaps.several else ""
+    if gaps.several:
+        out.append("<h2>Plans</h2><table><tr><th>plan</th><th>title</th></tr>")
+        out += [f"<tr><td>{e(k)}</td><td>{e(title)}</td></tr>" for k, title in gaps.plans.items()]
+        out.append("</table>")
     out.append(
-        f"<p>{len(gaps.items)} plan items; {len(gaps.items) - len(none)} carried out by at least one measure; "
-        f"{len(none)} with no implementing measure; {len(gaps.unlinked_measures)} measures carry out no item.</p>"
-    )
-    out.append(
-        "<h2>Items and the measures that carry them out</h2><table><tr><th>item</th><th>section</th>"
+        f"<h2>Items and the measures that carry them out</h2><table><tr>{plan_th}<th>item</th><th>section</th>"
         "<th>text</th><th>measures (score, origin)</th></tr>"
     )
-    for number, section, text, ms in gaps.items:
-        cell = "<br>".join(f"{e(k)} {e(lab[:30])} ({s:.2f}, {e(o)})" for k, lab, s, o in ms) or "—"
-        out.append(f"<tr><td class='n'>{number}</td><td>{e(section)}</td><td>{e(text)}</td><td>{cell}</td></tr>")
+    for i in gaps.items:
+        cell = "<br>".join(f"{e(k)} {e(lab[:30])} ({s:.2f}, {e(o)})" for k, lab, s, o in i.measures) or "—"
+        plan_td = f"<td>{e(i.plan)}</td>" if gaps.several else ""
+        out.append(
+            f"<tr>{plan_td}<td class='n'>{i.number}</td><td>{e(i.section)}</td><td>{e(i.text)}</td><td>{cell}</td></tr>"
+        )
     out.append("</table><h2>Measures that carry out no item</h2><table><tr><th>measure</th><th>label</th></tr>")
     out += [f"<tr><td>{e(k)}</td><td>{e(lab)}</td></tr>" for k, lab in gaps.unlinked_measures]
     out.append("</table></body></html>")

@@ -146,6 +146,21 @@ def test_several_work_plans_keep_their_own_items_and_links(corpus_dir, tmp_path,
     for lk in links:
         item = g.value(lk, GBA.planItem)
         assert isinstance(item, URIRef) and (None, None, item) in g
+    # the gap report names each item's plan, and lists the plans with their titles
+    gaps = plan_gaps(g)
+    assert gaps.several and set(gaps.plans) == {plan.key, "zz-" + plan.key}
+    assert [(i.plan, i.number) for i in gaps.items] == sorted((i.plan, i.number) for i in gaps.items)
+    md = plan_gaps_markdown(gaps)
+    assert "114 plan items in 2 plans" in md and "| plan | item | section | measures |" in md
+    assert any(line.startswith(f"| zz-{plan.key} | 16 | ") for line in md.splitlines())
+    assert (
+        sum(
+            line.startswith(f"| {key} | ") and line.endswith(" | 57 |")
+            for key in gaps.plans
+            for line in md.splitlines()
+        )
+        == 2
+    )
 
 
 def test_malformed_curation_is_located(tmp_path):
@@ -162,8 +177,8 @@ def test_common_strings_are_maximal():
 
 def test_gap_report(built):
     gaps = plan_gaps(built.graph)
-    assert len(gaps.items) == 57
-    assert any(not ms for *_, ms in gaps.items)
+    assert len(gaps.items) == 57 and not gaps.several and len(gaps.plans) == 1
+    assert any(not i.measures for i in gaps.items)
     md = plan_gaps_markdown(built.graph)
     assert "## Items with no implementing measure" in md and "## Measures that carry out no item" in md
     # read from a store, a property at a time, the report is the same

@@ -10,7 +10,7 @@ from rdflib import Graph
 from rdflib.namespace import RDF, SH
 
 from gbakg.models import Finding, Severity
-from gbakg.report import PlanGaps, plan_gaps_html, plan_gaps_markdown, to_html, to_markdown, to_turtle
+from gbakg.report import ItemGap, PlanGaps, plan_gaps_html, plan_gaps_markdown, to_html, to_markdown, to_turtle
 from gbakg.validate import ValidationReport, ValidationResult
 
 HOSTILE = '<script>alert(1)</script> | 一栏\n两行 <img src=x onerror="x()">'
@@ -79,8 +79,12 @@ def test_the_turtle_report_holds_every_result():
 
 def test_the_gap_report_escapes_item_and_measure_text():
     gaps = PlanGaps(
-        items=[(1, "民生合作", HOSTILE, [("b1-01", HOSTILE, 0.5, "inferred")]), (2, "科技", "无人落实", [])],
+        items=[
+            ItemGap("p", 1, "民生合作", HOSTILE, (("b1-01", HOSTILE, 0.5, "inferred"),)),
+            ItemGap("p", 2, "科技", "无人落实", ()),
+        ],
         unlinked_measures=[("b2-03", HOSTILE)],
+        plans={"p": HOSTILE},
     )
     page = plan_gaps_html(gaps)
     assert "<script" not in page and "<img" not in page
@@ -88,3 +92,19 @@ def test_the_gap_report_escapes_item_and_measure_text():
     assert "<script" not in md
     assert "2 plan items; 1 carried out by at least one measure; 1 with no implementing measure" in md
     assert "| 2 | 科技 | 无人落实 |" in md
+
+
+def test_the_gap_report_names_the_plan_of_each_item_when_there_are_several():
+    gaps = PlanGaps(
+        items=[
+            ItemGap("a", 1, "一", "甲事项", ()),
+            ItemGap("b", 1, "一", "乙事项", (("b1-01", "案例", 0.5, "inferred"),)),
+        ],
+        unlinked_measures=[],
+        plans={"a": "计划甲 <b>", "b": "计划乙"},
+    )
+    md = plan_gaps_markdown(gaps)
+    assert "2 plan items in 2 plans" in md and "| a | 计划甲 &lt;b> | 1 |" in md
+    assert "| a | 1 | 一 | 甲事项 |" in md and "| b | 1 | 乙事项 | b1-01 案例 (0.50, inferred) |" in md
+    page = plan_gaps_html(gaps)
+    assert "<th>plan</th><th>item</th>" in page and "计划甲 &lt;b&gt;" in page
