@@ -452,7 +452,7 @@ def run(
     ``limit`` or ``offset``, one page of its rows (:func:`page`).
 
     Local queries run on an in-memory Oxigraph store by default: 0.4-3 ms per library query on the
-    corpus graph, against 9-70 ms for rdflib's engine (benchmarks/bench_queries.py). Pass
+    corpus graph, against 10-80 ms for rdflib's engine (benchmarks/bench_queries.py). Pass
     ``engine="rdflib"`` to run on rdflib's engine instead.
 
     Raises:
