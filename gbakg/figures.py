@@ -28,6 +28,7 @@ MONTH_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(底|初|末|中旬|
 YEAR_DATE = re.compile(r"(?<![\d.])(\d{4})\s*年\s*(底|初|末|上半年|下半年)?(?![\d度])")
 AS_OF = re.compile(r"截[至止]")
 NUMBER = r"\d+(?:\.\d+)?"
+RANGE_DASH = "[-–—~～]"  # between the ends of a range written as figures: 5-10%, 1-3 天
 
 
 class FigureReader:
@@ -44,7 +45,8 @@ class FigureReader:
         suf_after_number = sorted((q for q in vocab.suffix_qualifiers if len(q) == 1), key=lambda u: u)
         suf_after_unit = sorted((q for q in vocab.suffix_qualifiers if len(q) > 1), key=lambda u: (-len(u), u))
         self.figure_re = re.compile(
-            rf"(?P<pre>{alternation(pre)})?\s*(?<![\d.A-Za-z])(?P<num>{NUMBER})\s*(?P<mult>{alternation(mults)})?"
+            rf"(?P<pre>{alternation(pre)})?\s*(?<![\d.A-Za-z])(?:(?P<low>{NUMBER})\s*{RANGE_DASH}\s*)?"
+            rf"(?P<num>{NUMBER})\s*(?P<mult>{alternation(mults)})?"
             rf"(?P<suf>{alternation(suf_after_number)})?\s*(?P<unit>{alternation(units)})"
             rf"(?P<post>{alternation(suf_after_unit)})?"
         )
@@ -52,14 +54,18 @@ class FigureReader:
     def outcomes(self, loc: Located) -> Iterator[OutcomeFact]:
         masked = mask(loc.text, [INSTRUMENT, FULL_DATE, MONTH_DATE, YEAR_DATE, QUOTED])
         for m in self.figure_re.finditer(masked):
-            if m.start("num") > 0 and masked[m.start("num") - 1] in "第":
-                continue
             try:
                 value = Decimal(m.group("num"))
+                lower = Decimal(m.group("low")) if m.group("low") else None
             except InvalidOperation:
                 continue
+            if lower is not None and lower >= value:  # not a range: the figure is the second number alone
+                lower = None
+            number = m.start("low") if lower is not None else m.start("num")
+            if masked[max(0, number - 4) : number].rstrip().endswith("第"):  # an ordinal: 第 3 批
+                continue
             unit_text = (m.group("mult") or "") + m.group("unit")
-            start = m.start("pre") if m.group("pre") else m.start("num")  # not the layout's space before it
+            start = m.start("pre") if m.group("pre") else number  # not the layout's space before it
             c0, c1 = clause_bounds(loc.text, start, m.end())
             qualifiers = [q for q in (m.group("pre"), m.group("suf"), m.group("post")) if q]
             before = loc.text[c0:start]
@@ -82,6 +88,7 @@ class FigureReader:
                 as_of=as_of,
                 as_of_type=as_of_type,
                 evidence=loc.field(start, m.end()),
+                lower_text=m.group("low") if lower is not None else None,
             )
 
     def _figure_kind(self, unit: str, before: str) -> str:

@@ -554,6 +554,8 @@ class Mapper:
             self.fact(m, GBA.outcome, node, o.evidence)
             g.add((node, RDF.type, GBA.Outcome))
             g.add((node, GBA.value, Literal(o.value_text, datatype=XSD.decimal)))
+            if o.lower_text is not None:
+                g.add((node, GBA.lowerValue, Literal(o.lower_text, datatype=XSD.decimal)))
             g.add((node, GBA.unit, Literal(o.unit)))
             if o.unit_concept:
                 g.add((node, GBA.unitConcept, URIRef(o.unit_concept)))

@@ -253,6 +253,7 @@ class OutcomeFact:
     as_of: str | None
     as_of_type: str | None
     evidence: Field
+    lower_text: str | None = None  # a range's lower end as written (5-10%: "5"; value_text is "10")
 
 
 @dataclass(frozen=True)

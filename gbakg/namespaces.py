@@ -118,6 +118,7 @@ GBA = CachedClosedNamespace(
         "legalSystem",
         "level",
         "linkClass",
+        "lowerValue",
         "measure",
         "mechanism",
         "multiplier",

@@ -28,6 +28,19 @@ def test_a_figure_quotes_from_its_qualifier_or_number_not_the_space_before(vocab
     assert got == [("76项", "76项"), ("近 7项", "近 7项")]
 
 
+def test_a_range_keeps_both_ends_as_written(vocab):
+    ex = FigureReader(vocab)
+    text = "产品优惠 5-10%，审批时间由 1-2 周缩短至 1-3 天，2019-2022年累计 3 家，编号 20-3 个，第 1-2 批。"
+    got = [(o.lower_text, o.value_text, o.unit, o.evidence.text) for o in ex.outcomes(loc(text))]
+    assert got == [
+        ("5", "10", "%", "5-10%"),
+        ("1", "2", "周", "1-2 周"),
+        ("1", "3", "天", "1-3 天"),
+        (None, "3", "家", "3 家"),  # a span of years is a date, not a figure
+        (None, "3", "个", "3 个"),  # 20-3 is no range: its lower end is not below its upper
+    ]
+
+
 def test_dates_full_and_partial(vocab):
     ex = FigureReader(vocab)
     dates = [

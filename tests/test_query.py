@@ -41,7 +41,7 @@ CONTRACT = {
     "case-agencies": ["case", "agency", "agencyLabel"],
     "case-jurisdictions": ["case", "jurisdiction"],
     "mutual-recognition": ["case", "link", "party", "recognizer", "subject"],
-    "outcomes": ["case", "value", "unit", "asOf", "label"],
+    "outcomes": ["case", "value", "unit", "asOf", "label", "lowerValue"],
     "case-dates": ["case", "date", "label"],
     "instruments": ["case", "instrument", "title", "type"],
     "plan-links": ["plan", "item", "itemNumber", "case", "score"],
@@ -107,8 +107,11 @@ def test_outcomes_answer(graph):
             "unit": "名",
             "asOf": "2023-02",
             "label": "已有 224名港澳律师申领了大湾区律师执业证",
+            "lowerValue": "",
         }
     ]
+    (ranged,) = [o for o in rows(run("outcomes", graph=graph, params={"case": "case:b1-12"})) if o["lowerValue"]]
+    assert (ranged["lowerValue"], ranged["value"], ranged["unit"]) == ("5", "10", "%")  # 优惠 5-10%
 
 
 def test_dates_and_instruments_answer(graph):
