@@ -56,6 +56,21 @@ def test_growth_and_reduction_kinds(vocab):
     assert kinds == ["growth", "duration", "reduction", "count"]
 
 
+def test_units_of_time_are_durations_each_with_its_own_unit(vocab):
+    ex = FigureReader(vocab)
+    got = [
+        (o.kind.rsplit("/", 1)[1], (o.unit_concept or "").rsplit("/", 1)[1])
+        for o in ex.outcomes(loc("通关仅需 30秒，办理 15 分钟，开放 24小时，有效期 6 个月，为期 3 年。"))
+    ]
+    assert got == [
+        ("duration", "second"),
+        ("duration", "minute"),
+        ("duration", "hour"),
+        ("duration", "month"),
+        ("duration", "year"),
+    ]
+
+
 def test_bounds():
     text = "第一句，有逗号。第二句！"
     assert sentence_bounds(text, 2, 3) == (0, 8)
