@@ -71,6 +71,17 @@ def test_units_of_time_are_durations_each_with_its_own_unit(vocab):
     ]
 
 
+def test_upper_bounds_and_units_as_written(vocab):
+    ex = FigureReader(vocab)
+    text = loc("办理时间压缩至 9天以内，每次不超过 3 小时，举办活动 52 场次。")
+    got = [(o.value_text, o.unit, o.qualifiers, o.evidence.text) for o in ex.outcomes(text)]
+    assert got == [
+        ("9", "天", ("以内",), "9天以内"),
+        ("3", "小时", ("不超过",), "不超过 3 小时"),
+        ("52", "场次", (), "52 场次"),
+    ]
+
+
 def test_bounds():
     text = "第一句，有逗号。第二句！"
     assert sentence_bounds(text, 2, 3) == (0, 8)
