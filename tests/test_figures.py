@@ -84,9 +84,9 @@ def test_upper_bounds_and_units_as_written(vocab):
 
 def test_a_kinds_cue_reaches_across_a_list_but_not_into_a_name(vocab):
     ex = FigureReader(vocab)
-    text = loc("同比分别增长 27.2%、32.6%；“赋能计划”已完成 20 家企业评估；可携带不超过 12000元人民币。")
+    text = loc("同比分别增长 27.2%、32.6%；“赋能计划”已完成 20 家企业评估；可携带不超过 12000元人民币；节约成本约 28%。")
     kinds = [o.kind.rsplit("/", 1)[1] for o in ex.outcomes(text)]
-    assert kinds == ["growth", "growth", "count", "amount"]
+    assert kinds == ["growth", "growth", "count", "amount", "reduction"]
 
 
 def test_bounds():
