@@ -296,7 +296,6 @@ class PlanLinker:
 
 def measure_texts(facts: Iterable[MeasureFacts], bodies: dict[str, str], vocab: Vocabulary) -> list[MeasureText]:
     """The linker's view of each top-level measure."""
-    zones = vocab.zones
     out = []
     for f in facts:
         title = f.label.text
@@ -313,7 +312,7 @@ def measure_texts(facts: Iterable[MeasureFacts], bodies: dict[str, str], vocab: 
                 initiatives=frozenset(i.text for i in f.initiatives),
                 places=frozenset(j.key for j in f.jurisdictions),
                 agencies=frozenset(a.key for a in f.agencies),
-                zones=frozenset(z for z in (submitted_zones | title_zones) if z in zones),
+                zones=vocab.zones.intersection(submitted_zones | title_zones),
             )
         )
     return out
