@@ -48,8 +48,9 @@ class FigureReader:
         self.figure_re = re.compile(
             rf"(?P<pre>{alternation(pre)})?\s*(?<![\d.A-Za-z])(?:(?P<low>{NUMBER})\s*{RANGE_DASH}\s*)?"
             rf"(?P<num>{NUMBER})\s*(?P<mult>{alternation(mults)})?"
-            rf"(?P<suf>{alternation(suf_after_number)})?\s*(?P<unit>{alternation(units)})"
-            rf"(?P<post>{alternation(suf_after_unit)})?"
+            rf"(?P<suf>{alternation(suf_after_number)})?\s*"
+            # the unit; or none after a multiplier that ends its clause (服务对象近 9000 万。)
+            rf"(?:(?P<unit>{alternation(units)})(?P<post>{alternation(suf_after_unit)})?|(?=[{CLAUSE_END}]|$))"
         )
 
     def outcomes(self, loc: Located) -> Iterator[OutcomeFact]:
@@ -62,10 +63,12 @@ class FigureReader:
                 continue
             if lower is not None and lower >= value:  # not a range: the figure is the second number alone
                 lower = None
+            if m.group("unit") is None and m.group("mult") is None:  # a bare number, no figure
+                continue
             number = m.start("low") if lower is not None else m.start("num")
             if masked[max(0, number - 4) : number].rstrip().endswith("第"):  # an ordinal: 第 3 批
                 continue
-            unit_text = (m.group("mult") or "") + m.group("unit")
+            unit_text = (m.group("mult") or "") + (m.group("unit") or "")
             start = m.start("pre") if m.group("pre") else number  # not the layout's space before it
             c0, c1 = clause_bounds(loc.text, start, m.end())
             qualifiers = [q for q in (m.group("pre"), m.group("suf"), m.group("post")) if q]
@@ -74,7 +77,7 @@ class FigureReader:
             # the kind's cue: in the 14 characters before, across a list (增长 27.2%、32.6%), outside
             # quotes and titles (“Tech100+赋能计划”已完成 20 家 is no target)
             k0 = max(clause_bounds(loc.text, start, start, LIST_CLAUSE_END)[0], start - 14)
-            kind = self._figure_kind(m.group("unit"), masked[k0:start])
+            kind = self._figure_kind(m.group("unit") or "", masked[k0:start])
             as_of, as_of_type = self._as_of(loc.text, start)
             qual_concepts = sorted(
                 {(self.vocab.prefix_qualifiers | self.vocab.suffix_qualifiers)[q] for q in qualifiers}
@@ -83,7 +86,7 @@ class FigureReader:
                 value=value,
                 value_text=m.group("num"),
                 unit=unit_text,
-                unit_concept=self.vocab.units.get(m.group("unit")),
+                unit_concept=self.vocab.units.get(m.group("unit") or ""),
                 multiplier=self.vocab.multipliers.get(m.group("mult") or ""),
                 qualifiers=tuple(qualifiers),
                 qualifier_concepts=tuple(qual_concepts),

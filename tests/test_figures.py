@@ -82,9 +82,24 @@ def test_upper_bounds_and_units_as_written(vocab):
     ]
 
 
+def test_a_multiplier_that_ends_its_clause_is_the_unit_and_a_bare_number_is_no_figure(vocab):
+    ex = FigureReader(vocab)
+    text = loc("用户近 800\n\n万，试点 2 个；销售 12.5 万片，涵盖 60余病种；编号 2021，共 3 批 7。")
+    got = [(o.value_text, o.unit, o.multiplier, o.unit_concept is None, o.evidence.text) for o in ex.outcomes(text)]
+    assert got == [
+        ("800", "万", 10000, True, "近 800万"),
+        ("2", "个", None, False, "2 个"),
+        ("12.5", "万片", 10000, False, "12.5 万片"),
+        ("60", "病种", None, False, "60余病种"),
+        ("3", "批", None, False, "3 批"),
+    ]
+
+
 def test_a_kinds_cue_reaches_across_a_list_but_not_into_a_name(vocab):
     ex = FigureReader(vocab)
-    text = loc("同比分别增长 27.2%、32.6%；“赋能计划”已完成 20 家企业评估；可携带不超过 12000元人民币；节约成本约 28%。")
+    text = loc(
+        "同比分别增长 27.2%、32.6%；“赋能计划”已完成 20 家企业评估；可携带不超过 12000元人民币；节约成本约 28%。"
+    )
     kinds = [o.kind.rsplit("/", 1)[1] for o in ex.outcomes(text)]
     assert kinds == ["growth", "growth", "count", "amount", "reduction"]
 
