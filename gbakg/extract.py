@@ -18,6 +18,7 @@ from dataclasses import replace
 
 from rdflib import URIRef
 
+from .errors import Location
 from .figures import (
     CLAUSE_END,
     INSTRUMENT,
@@ -459,13 +460,17 @@ def extract_document(records: DocumentRecords, vocab: Vocabulary) -> tuple[list[
         facts.append(f)
         for a in f.agencies:
             if not a.known:
+                role = "submitting unit" if a.position is not None else "body named in the text"
+                at = Location.at_offset(doc.path, doc.text, a.evidence.start)
                 findings.append(
                     Finding(
                         "unknown-agency",
-                        f"submitting unit '{a.name}' of case {case.key} is not "
-                        "in the agency registry; minted as a new agency for review",
+                        f"{role} '{a.name}' of case {case.key} is not in the agency registry; minted as a "
+                        "new agency for review (add it to ontology/reference/agencies.ttl)",
                         Severity.WARNING,
                         str(doc.path),
+                        at.line,
+                        at.column,
                         subject=case.key,
                     )
                 )

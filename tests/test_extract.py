@@ -191,6 +191,16 @@ def test_unregistered_bodies_are_minted_and_flagged(built):
     assert "澳门银行" not in flagged
 
 
+def test_an_unregistered_body_is_reported_where_the_text_names_it_and_as_what(built):
+    found = {f.message.split("'")[1]: f for f in built.findings if f.code == "unknown-agency"}
+    named = found["香港建造学院"]
+    assert named.message.startswith("body named in the text ") and named.subject == "b3-11"
+    text = next(d.document.text for d in built.corpus.documents if str(d.document.path) == named.path)
+    line = text.split("\n")[named.line - 1]
+    assert line[named.column - 1 :].startswith("香港建造学院")
+    assert all(f.message.startswith(("body named in the text ", "submitting unit ")) for f in found.values())
+
+
 def test_instrument_issuer_and_date_where_the_text_gives_them(facts):
     decision = next(i for i in facts["b3-02"].instruments if i.title.endswith("的决定"))
     assert decision.issuer == A("guangdong-npc-sc") and decision.type_key.endswith("/decision")
