@@ -364,11 +364,12 @@ _DATE_TEXT = re.compile(r"\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?"
 
 def _thing(match: re.Match[str]) -> str:
     """The thing recognised where the cue pattern marks it with a named group ``thing`` (认可146项境外职业
-    资格证书: 境外职业资格证书); too short a group (证书 alone) names nothing."""
+    资格证书: 境外职业资格证书; 无需在香港…二次安检: 安检). A pattern leaves the group out where the words
+    name nothing (认可证书)."""
     if "thing" not in match.re.groupindex:
         return ""
     thing = re.sub(r"[“”\"'《》\s]", "", match.group("thing") or "")
-    return thing if len(thing) >= 4 else ""
+    return thing if len(thing) >= 2 else ""
 
 
 def _subject(text: str, sentence_start: int, cue_start: int, vocab: Vocabulary) -> str:

@@ -118,6 +118,24 @@ def test_one_way_recognition_has_a_recognizer(facts):
     assert "等效先认" in link.evidence.text
 
 
+def test_a_waived_second_check_or_exam_is_a_one_way_recognition(facts, vocab):
+    # 无需在香港国际机场进行二次安检: Hong Kong accepts the screening done in Dongguan.
+    link = next(lk for lk in facts["b1-13"].links if lk.link_class.endswith("MutualRecognition"))
+    assert (link.recognizer, link.recognized, link.subject) == (J("hong-kong"), J("dongguan"), "安检")
+    # …港澳专业人士无需参加内地职业资格考试，经备案或登记即可在前海直接执业: Qianhai recognises.
+    link = next(lk for lk in facts["b3-14"].links if lk.link_class.endswith("MutualRecognition"))
+    assert link.recognizer == J("qianhai") and {J("hong-kong"), J("macao")} <= set(link.parties)
+    # Made-up sentences: a waiver without 即可… or a second check is no recognition.
+    one_way = [c for c in vocab.mechanisms if c.iri.endswith(("/unilateral-recognition", "-by-sar"))]
+
+    def cued(text: str) -> bool:
+        return any(next(c.finditer(text), None) for c in one_way)
+
+    assert cued("澳门律师无需参加内地考试，经登记即可在横琴执业。")
+    assert cued("旅客行李无需在澳门机场再次进行二次安检。")
+    assert not cued("居民无需前往银行办理手续，也无需开立账户。")
+
+
 def test_a_place_and_the_province_around_it_are_one_side(facts):
     # 在全省率先发布《广州市南沙区境外职业资格认可清单》，认可146项境外职业资格证书: the sentence names only
     # Nansha (and its city), so the other side comes from the case, whose people and qualifications are
