@@ -274,7 +274,8 @@ class Extractor:
             subject = best.subject or next((h[2].subject for h in hits if h[2].subject), None) or fallback_subject
             recognizer = recognized = None
             if direction and direction.endswith("unilateral") and best.link_class.endswith("Recognition"):
-                home = self._recognizing_side(parties, measure_parties)
+                approver = self._approving_side(best.evidence.text) if decisive[4] != "sar" else None
+                home = approver or self._recognizing_side(parties, measure_parties)
                 away = sorted(p for p in parties if p in SARS)
                 if home and away:
                     # The SAR concerned: the one the title names alone, else one the cue's sentence names.
@@ -308,6 +309,16 @@ class Extractor:
         return any(t == jurisdiction for m in self.vocab.jurisdiction_matches(text) for t in m.targets) or any(
             a in text for a in abbreviations
         )
+
+    def _approving_side(self, sentence: str) -> str | None:
+        """The home of the mainland body the recognition's sentence names, the one that accepts (经广东省
+        人民政府批准后…使用: Guangdong); the most specific where it names several."""
+        homes = {
+            h
+            for _, _, iri in self.vocab.agency_matches(sentence)
+            if (h := self.vocab.agencies[iri].jurisdiction) and h != STATE and h not in SARS
+        }
+        return min(homes, key=lambda p: (-len(self.parents.get(p, ())), p)) if homes else None
 
     def _recognizing_side(self, parties: set[str], measure_parties: set[str]) -> str | None:
         """The mainland-side party that recognises: the most specific one the link names, refined to a

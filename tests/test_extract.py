@@ -118,13 +118,16 @@ def test_one_way_recognition_has_a_recognizer(facts):
     assert "等效先认" in link.evidence.text
 
 
-def test_a_waived_second_check_or_exam_is_a_one_way_recognition(facts, vocab):
+def test_a_waived_check_or_exam_or_an_accepted_sar_approval_is_a_one_way_recognition(facts, vocab):
     # 无需在香港国际机场进行二次安检: Hong Kong accepts the screening done in Dongguan.
     link = next(lk for lk in facts["b1-13"].links if lk.link_class.endswith("MutualRecognition"))
     assert (link.recognizer, link.recognized, link.subject) == (J("hong-kong"), J("dongguan"), "安检")
     # …港澳专业人士无需参加内地职业资格考试，经备案或登记即可在前海直接执业: Qianhai recognises.
     link = next(lk for lk in facts["b3-14"].links if lk.link_class.endswith("MutualRecognition"))
     assert link.recognizer == J("qianhai") and {J("hong-kong"), J("macao")} <= set(link.parties)
+    # 允许…已在港澳上市的药品…经广东省人民政府批准后…使用: the approving body's province recognises.
+    link = next(lk for lk in facts["b1-08"].links if lk.link_class.endswith("MutualRecognition"))
+    assert (link.recognizer, link.subject) == (J("guangdong"), "药品")
     # Made-up sentences: a waiver without 即可… or a second check is no recognition.
     one_way = [c for c in vocab.mechanisms if c.iri.endswith(("/unilateral-recognition", "-by-sar"))]
 
@@ -133,6 +136,7 @@ def test_a_waived_second_check_or_exam_is_a_one_way_recognition(facts, vocab):
 
     assert cued("澳门律师无需参加内地考试，经登记即可在横琴执业。")
     assert cued("旅客行李无需在澳门机场再次进行二次安检。")
+    assert cued("允许已在澳门注册的医疗器械在横琴使用。")
     assert not cued("居民无需前往银行办理手续，也无需开立账户。")
 
 
