@@ -28,6 +28,7 @@ FULL_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 MONTH_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(底|初|末|中旬|上旬|下旬)?")
 YEAR_DATE = re.compile(r"(?<![\d.])(\d{4})\s*年\s*(底|初|末|上半年|下半年)?(?![\d度])")
 AS_OF = re.compile(r"截[至止]")
+SINCE = re.compile(r"\s*以来")  # after a date: the figure is counted from it (自 2020年以来)
 NUMBER = r"\d+(?:\.\d+)?"
 RANGE_DASH = "[-–—~～]"  # between the ends of a range written as figures: 5-10%, 1-3 天
 
@@ -76,8 +77,10 @@ class FigureReader:
             qualifiers += [q for q in self.cumulative if q in before]
             # the kind's cue: in the 14 characters before, across a list (增长 27.2%、32.6%), outside
             # quotes and titles (“Tech100+赋能计划”已完成 20 家 is no target)
-            k0 = max(clause_bounds(loc.text, start, start, LIST_CLAUSE_END)[0], start - 14)
-            kind = self._figure_kind(m.group("unit") or "", masked[k0:start])
+            # or the verb that opens its clause, whose objects it counts (节约货物仓储、理货时间和约 30%的成本)
+            clause = clause_bounds(loc.text, start, start, LIST_CLAUSE_END)[0]
+            k0 = max(clause, start - 14)
+            kind = self._figure_kind(m.group("unit") or "", masked[k0:start], masked[clause:start].lstrip())
             as_of, as_of_type = self._as_of(loc.text, start)
             qual_concepts = sorted(
                 {(self.vocab.prefix_qualifiers | self.vocab.suffix_qualifiers)[q] for q in qualifiers}
@@ -98,9 +101,12 @@ class FigureReader:
                 lower_text=m.group("low") if lower is not None else None,
             )
 
-    def _figure_kind(self, unit: str, before: str) -> str:
+    def _figure_kind(self, unit: str, before: str, clause: str = "") -> str:
         for c in self.vocab.figure_kinds:
             if any(cue in before for cue in c.cues):
+                return c.iri
+        for c in self.vocab.figure_kinds:
+            if clause.startswith(c.cues):
                 return c.iri
         kind = self.vocab.figure_unit_kind.get(unit)
         if kind is None:
@@ -110,21 +116,27 @@ class FigureReader:
     def _as_of(self, text: str, pos: int) -> tuple[str | None, str | None]:
         """The date of the governing 截至 phrase in the sentence before ``pos``, else the nearest date
         before it in the sentence, else a date the sentence names, else the last 截至 date earlier in
-        the paragraph."""
+        the paragraph. A date the figure is counted from (自 2020年以来) is no as-of date while a 截至
+        date governs the paragraph; it is the year named only where none does."""
         s0, s1 = sentence_bounds(text, pos, pos)
         before = text[s0:pos]
-        dates = [(a.value[0], a.value[1], a.start()) for a in dates_in(before)]
+        in_sentence = dates_in(text[s0:s1])
+        since = [a.value for a in in_sentence if SINCE.match(text, s0 + a.end())]
+        dates = [(a.value[0], a.value[1], a.start()) for a in in_sentence if a.end() <= len(before)]
         governing = [x for x in dates if AS_OF.search(before[max(0, x[2] - 4) : x[2]])]
         if governing:
             return governing[-1][0], governing[-1][1]
+        dates = [x for x in dates if (x[0], x[1]) not in since]
         if dates:
             return dates[-1][0], dates[-1][1]
-        rest = [a.value for a in dates_in(text[s0:s1])]
+        rest = [a.value for a in in_sentence if a.value not in since]
         if rest:
             return rest[0]
         earlier = text[:s0]
         earlier_as_of = [a for a in dates_in(earlier) if AS_OF.search(earlier[max(0, a.start() - 4) : a.start()])]
-        return earlier_as_of[-1].value if earlier_as_of else (None, None)
+        if earlier_as_of:
+            return earlier_as_of[-1].value
+        return since[0] if since else (None, None)
 
     def dates(self, loc: Located) -> Iterator[DateFact]:
         masked = mask(loc.text, [INSTRUMENT])

@@ -108,3 +108,21 @@ def test_bounds():
     text = "第一句，有逗号。第二句！"
     assert sentence_bounds(text, 2, 3) == (0, 8)
     assert clause_bounds(text, 5, 6) == (4, 7)
+
+
+def test_a_date_counted_from_is_no_as_of_date_while_a_cutoff_governs(vocab):
+    ex = FigureReader(vocab)
+    text = loc("截至 2023年 6月，参保 5万人。自 2019年以来超 8万人次受惠，累计支付 2亿元。")
+    assert [(o.value_text, o.as_of) for o in ex.outcomes(text)] == [
+        ("5", "2023-06"),
+        ("8", "2023-06"),
+        ("2", "2023-06"),
+    ]
+    alone = loc("2021年以来，往来船舶同比增长 12.5%。")
+    assert [(o.value_text, o.as_of) for o in ex.outcomes(alone)] == [("12.5", "2021")]
+
+
+def test_the_verb_that_opens_a_clause_gives_the_kind_of_its_figures(vocab):
+    ex = FigureReader(vocab)
+    text = loc("助力企业，节省货物仓储、分拣、装卸、搬运时间和约 20%的成本；其中港澳企业占约 20%。")
+    assert [o.kind.rsplit("/", 1)[1] for o in ex.outcomes(text)] == ["reduction", "rate"]
