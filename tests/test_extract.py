@@ -248,3 +248,12 @@ def test_recognizer_refined_to_the_zone_and_the_sar_in_the_title(facts):
 def test_a_sar_body_taking_part_makes_its_jurisdiction_a_party(facts):
     link = next(lk for lk in facts["b3-06"].links if lk.link_class.endswith("MutualRecognition"))
     assert J("hong-kong") in link.parties  # 香港特区政府中药检测中心 in the sentence
+
+
+def test_standards_the_three_sides_complete_together_are_joint_standard_setting(facts, vocab):
+    # …标准由粤港澳三地信用服务机构本着市场化原则共同完成: the thing is the standard, not 标准由.
+    link = next(lk for lk in facts["b1-01"].links if lk.link_class.endswith("JointStandardSetting"))
+    assert link.subject == "标准" and {J("hong-kong"), J("macao")} <= set(link.parties)
+    joint = next(c for c in vocab.mechanisms if c.iri.endswith("/joint-standard-setting"))
+    assert next(joint.finditer("规范由三地行业协会按统一程序共同制定。"), None)
+    assert next(joint.finditer("三地居民，共同参与。"), None) is None
