@@ -136,6 +136,13 @@ class Vocabulary:
         # (cue, zone) for each zone's own cues, and how a clause naming a zone as a whole ends
         self.zone_cues = tuple(sorted((c, z) for z in self.zones for c in _literals(g, URIRef(z), GBA.cue)))
         self.whole_zone_endings = tuple(sorted(_literals(g, zone_type, GBA.suffixCue), key=lambda c: (-len(c), c)))
+        # named cross-border facilities by kind: {kind: ((facility, its names), …)} (皇岗口岸 is a port)
+        facilities: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        for f in self._scheme_members(ID["facility"]):
+            kind = g.value(f, SKOS.broader)
+            if kind is not None and (cues := _literals(g, f, GBA.cue)):
+                facilities.setdefault(str(kind), []).append((str(f), cues))
+        self.facilities = {k: tuple(v) for k, v in sorted(facilities.items())}
 
         self.agencies: dict[str, AgencyInfo] = {}
         alias: dict[str, str] = {}

@@ -77,6 +77,24 @@ def test_an_action_placed_in_a_zone_is_not_carried_out_by_every_measure_of_the_z
     assert min(whole.values()) >= THRESHOLD and set(whole) == {"m1", "m2"}
 
 
+def test_an_item_about_one_facility_is_not_carried_out_at_another_of_its_kind(vocab):
+    measures = [
+        MeasureText("m1", "皇岗口岸实施一地两检", "深港推进皇岗口岸改造，实施更加便利的一地两检通关模式。"),
+        MeasureText("m2", "青茂口岸合作查验", "粤澳新通道（青茂口岸）实施更加便利的合作查验通关模式。"),
+        MeasureText("m3", "口岸通关便利", "推动实施更加便利的通关模式，旅客自助通关。"),
+    ]
+    text = "加快皇岗口岸改造，推动实施更加便利的通关模式。"
+    item = PlanItem("plan", 1, "通关", Field(text, 0, len(text)), text)
+    linker = PlanLinker(measures, vocab, [item])
+    assert [linker.other_facility(item.normalised, k) for k in range(3)] == [False, True, False]
+    scores = {lk.measure: lk.score for lk in linker.candidates([item], lower=0)}
+    assert scores["m2"] < scores["m1"] and scores["m2"] < THRESHOLD
+    # 粤澳新通道 is 青茂口岸's other name; an item that names no facility is not affected.
+    text = "推动实施更加便利的通关模式。"
+    other = PlanItem("plan", 2, "通关", Field(text, 0, len(text)), text)
+    assert not any(linker.other_facility(other.normalised, k) for k in range(3))
+
+
 def test_unrelated_pairs_are_not_linked(built):
     got = pairs(built.plan_links)
     assert (10, "b1-20") not in got  # rejected in curation/plan-links.csv
