@@ -137,6 +137,7 @@ class PlanLinker:
         self.vectors = [self._vector(d) for d in self.docs]
         self._df_cache: dict[str, int] = {}
         self._item_vectors: dict[str, dict[str, float]] = {}
+        self._facilities: dict[str, tuple[frozenset[str], ...]] = {}  # text → facilities named, by kind
         # Candidate generation by cosine: the measures' vectors as a sparse bigram × measure matrix, so
         # an item's scores against every measure are one sparse product (in C, not a Python loop over
         # the postings of each bigram, which grows with items × measures).
@@ -265,13 +266,20 @@ class PlanLinker:
     def other_facility(self, item_text: str, m_index: int) -> bool:
         """Whether the measure is at another facility of a kind the item names one of: the item names
         皇岗口岸, the measure names 青茂口岸 and not 皇岗口岸 (named facilities: ontology/reference/facilities.ttl)."""
-        text = self.docs[m_index]
-        for named in self.vocab.facilities.values():
-            in_item = {f for f, names in named if any(n in item_text for n in names)}
-            in_measure = {f for f, names in named if any(n in text for n in names)}
-            if in_item and in_measure and not in_item & in_measure:
-                return True
-        return False
+        pairs = zip(self.facilities_named(item_text), self.facilities_named(self.docs[m_index]), strict=True)
+        return any(in_item and in_measure and not in_item & in_measure for in_item, in_measure in pairs)
+
+    def facilities_named(self, text: str) -> tuple[frozenset[str], ...]:
+        """The named facilities a text names, kind by kind (worked out once per text)."""
+        try:
+            return self._facilities[text]
+        except KeyError:
+            found = tuple(
+                frozenset(f for f, names in named if any(n in text for n in names))
+                for named in self.vocab.facilities.values()
+            )
+            self._facilities[text] = found
+            return found
 
     def candidates(self, items: Iterable[PlanItem], lower: float = REVIEW_THRESHOLD) -> list[PlanLinkFact]:
         out = []
