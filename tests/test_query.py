@@ -334,6 +334,45 @@ def test_analytical_queries_answer_truly(graph):
     assert len(news) == 13 and any("EF 账户" in r["evidence"] for r in news)
 
 
+def test_plan_results_give_each_carried_out_items_figures(graph):
+    r = rows(run("plan-results", graph=graph, params={"itemNumber": "7"}))
+    # item 7 (财政科研资金跨境使用) is carried out by b1-03, whose figures come with it
+    assert {x["measure"] for x in r} == {str(ID["measure/b1-03"])}
+    assert ("3.7", "亿元", "2022") in {(x["value"], x["unit"], x["asOf"]) for x in r}
+    linked = {(x["itemNumber"], x["case"].replace("/case/", "/measure/")) for x in rows(run("plan-links", graph=graph))}
+    every = rows(run("plan-results", graph=graph))
+    assert {(x["itemNumber"], x["measure"]) for x in every if "/measure/b" in x["measure"]} == linked
+    # a measure that reports no figure is still listed, with empty figure columns
+    bare = {x["case"].replace("/case/", "/measure/") for x in rows(run("measures-without-outcome", graph=graph))}
+    assert all(x["value"] and x["label"] for x in every if x["measure"] not in bare and "/measure/b" in x["measure"])
+    # a measure that reports no figure is still listed, with empty figure columns (a small graph of our own)
+    from rdflib import Graph
+
+    from gbakg.namespaces import GBA
+
+    g = Graph()
+    link, item, plan, measure = (URIRef(f"https://example.org/{n}") for n in ("link", "item", "plan", "measure"))
+    for t in [
+        (link, GBA.planItem, item),
+        (link, GBA.measure, measure),
+        (item, GBA.itemNumber, Literal(3)),
+        (item, GBA.inPlan, plan),
+    ]:
+        g.add(t)
+    assert rows(run("plan-results", graph=g)) == [
+        {"plan": str(plan), "itemNumber": "3", "item": str(item), "measure": str(measure)}
+        | dict.fromkeys(("value", "unit", "asOf", "label"), "")
+    ]
+
+
+def test_agency_mechanisms_count_the_cases_of_each_agency_and_kind(graph):
+    r = rows(run("agency-mechanisms", graph=graph, params={"agency": "agency:hengqin-executive-committee"}))
+    got = {x["mechanism"].rsplit("/", 1)[1]: int(x["cases"]) for x in r}
+    assert got["joint-inspection"] == 2 and got["convergence"] == 2
+    assert {x["agencyLabel"] for x in r} == {"横琴粤澳深度合作区执行委员会"}
+    assert all(x["mechanismLabel"] for x in r)
+
+
 @pytest.mark.parametrize("limit, offset", [(5, 0), (5, 10), (None, 40), (0, 3), (100, 45)])
 def test_a_page_is_the_slice_of_the_listing(graph, limit, offset):
     full = run("cases", graph=graph).rows
