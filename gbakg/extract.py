@@ -146,7 +146,7 @@ class Extractor:
     # --- jurisdictions ----------------------------------------------------------------------------
 
     def jurisdiction_hits(self, loc: Located) -> Iterator[tuple[str, Field]]:
-        masked = self.vocab.mask_agencies(loc.text)
+        masked = self.vocab.mask_names(loc.text)
         for m in self.vocab.jurisdiction_matches(masked):
             for target in m.targets:
                 if target != STATE:

@@ -230,6 +230,8 @@ class Vocabulary:
         self._org_re = re.compile(
             rf"(?P<place>{prefixes})(?P<middle>[\u4e00-\u9fff]{{0,10}}?)(?P<suffix>{suffixes})" if places else r"(?!x)x"
         )
+        # where a body named after one place stands in another: 香港科技大学（广州） is in Guangzhou
+        self._located_re = re.compile(rf"\s*[（(](?P<at>{prefixes})[)）]" if places else r"(?!x)x")
         topic = ID["topic/rule-alignment"]
         self.topic_cues = _literals(g, topic, GBA.cue)
         self.region_cues = _literals(g, topic, GBA.regionCue)
@@ -295,9 +297,26 @@ class Vocabulary:
 
     def organisation_matches(self, text: str) -> list[tuple[int, int, str, str, str]]:
         """Names of bodies by pattern (a place name, a few characters, an organisation ending) that are not
-        registry names: (start, end, name, class IRI, jurisdiction IRI)."""
-        masked = self.mask_agencies(text)
+        registry names: (start, end, name, class IRI, jurisdiction IRI). A body named after one place
+        that stands in another, written after its name in brackets, is that other place's
+        (香港科技大学（广州）: Guangzhou's)."""
         out = []
+        for m, located in self._organisations(text):
+            end = located.end() if located else m.end()
+            out.append(
+                (
+                    m.start(),
+                    end,
+                    re.sub(r"\s+", "", text[m.start() : end]),
+                    self.org_suffixes[m.group("suffix")],
+                    self.place_names[located.group("at") if located else m.group("place")],
+                )
+            )
+        return out
+
+    def _organisations(self, text: str) -> Iterator[tuple[re.Match[str], re.Match[str] | None]]:
+        """Each organisation name the pattern finds, with the bracketed place it stands in, if any."""
+        masked = self.mask_agencies(text)
         for m in self._org_re.finditer(masked):
             middle = m.group("middle")
             if any(stop in middle for stop in self.org_stops) or len(middle) < 2:
@@ -305,16 +324,18 @@ class Vocabulary:
             before = masked[max(0, m.start() - 2) : m.start()]
             if before and "\u4e00" <= before[-1] <= "\u9fff" and not any(before.endswith(s) for s in self.org_stops):
                 continue  # the tail of a longer name (…总局广东省分局)
-            out.append(
-                (
-                    m.start(),
-                    m.end(),
-                    m.group(0),
-                    self.org_suffixes[m.group("suffix")],
-                    self.place_names[m.group("place")],
-                )
-            )
-        return out
+            yield m, self._located_re.match(masked, m.end())
+
+    def mask_names(self, text: str) -> str:
+        """The text with the names that involve no jurisdiction blanked (same length, so offsets hold):
+        registry agencies' names (省港澳办), and a body's name that stands in another place than the one it
+        is named after (香港科技大学（广州）: the place in brackets is kept)."""
+        chars = list(self.mask_agencies(text))
+        for m, located in self._organisations(text):
+            if located and self.place_names[located.group("at")] != self.place_names[m.group("place")]:
+                for k in range(m.start(), m.end()):
+                    chars[k] = "\u3000"
+        return "".join(chars)
 
     def resolve_agency(self, name: str) -> str | None:
         """The registry agency a name (full or short form) denotes, if any."""

@@ -203,6 +203,18 @@ def test_bodies_named_in_the_text_by_pattern(vocab):
     }
 
 
+def test_a_body_named_after_one_place_that_stands_in_another_involves_only_that_other(vocab, facts):
+    # Made-up names: the bracket says where the body stands.
+    text = "由香港创新工程学院（深圳）与澳门大湾研究院合作。"
+    found = {name: place.rsplit("/", 1)[1] for _, _, name, _, place in vocab.organisation_matches(text)}
+    assert found == {"香港创新工程学院（深圳）": "shenzhen", "澳门大湾研究院": "macao"}
+    masked = vocab.mask_names(text)
+    assert "香港" not in masked and "（深圳）" in masked and "澳门" in masked and len(masked) == len(text)
+    # 香港科技大学（广州） is a registry body of Guangzhou: b2-10 names no other Hong Kong party.
+    assert {m.key.rsplit("/", 1)[1] for m in facts["b2-10"].jurisdictions} == {"guangzhou"}
+    assert A("hkust-gz") in {a.key for a in facts["b2-10"].agencies}
+
+
 def test_unregistered_bodies_are_minted_and_flagged(built):
     g = built.graph
     from rdflib import Literal as L
