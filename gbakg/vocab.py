@@ -330,7 +330,10 @@ class Vocabulary:
         """The text with the names that involve no jurisdiction blanked (same length, so offsets hold):
         registry agencies' names (省港澳办), and a body's name that stands in another place than the one it
         is named after (香港科技大学（广州）: the place in brackets is kept)."""
-        chars = list(self.mask_agencies(text))
+        masked = self.mask_agencies(text)
+        if "（" not in text and "(" not in text:  # no bracket, no body placed elsewhere (most texts)
+            return masked
+        chars = list(masked)
         for m, located in self._organisations(text):
             if located and self.place_names[located.group("at")] != self.place_names[m.group("place")]:
                 for k in range(m.start(), m.end()):
