@@ -269,3 +269,12 @@ def test_standards_the_three_sides_complete_together_are_joint_standard_setting(
     joint = next(c for c in vocab.mechanisms if c.iri.endswith("/joint-standard-setting"))
     assert next(joint.finditer("规范由三地行业协会按统一程序共同制定。"), None)
     assert next(joint.finditer("三地居民，共同参与。"), None) is None
+
+
+def test_a_sars_school_system_or_rules_adopted_at_home_is_rule_application(facts, vocab):
+    # 学校采用香港学制: the thing applied is Hong Kong's school system
+    link = next(lk for lk in facts["b2-15"].links if lk.link_class.endswith("RuleApplication"))
+    assert link.subject == "香港学制" and J("hong-kong") in link.parties
+    applied = next(c for c in vocab.mechanisms if c.iri.endswith("/rule-application"))
+    m = next(applied.finditer("新区借鉴澳门社区养老服务制度，建设长者中心。"), None)
+    assert m is not None and m.group("thing") == "澳门社区养老服务制度"
