@@ -322,8 +322,13 @@ class Extractor:
 
     def _recognizing_side(self, parties: set[str], measure_parties: set[str]) -> str | None:
         """The mainland-side party that recognises: the most specific one the link names, refined to a
-        city or zone inside it that the measure names (内地 with 横琴 in the case → 横琴)."""
+        city or zone inside it that the measure names (内地 with 横琴 in the case → 横琴). Where the link's
+        sentence names only the SARs (确认港澳法院…的法律效力), the measure's own mainland side, if it
+        names one most specific place (广东高院's case: Guangdong)."""
         home = {p for p in parties if p not in SARS}
+        if not home:
+            own = self._most_specific({p for p in measure_parties if p not in SARS})
+            return next(iter(own)) if len(own) == 1 else None
         inside = {q for q in measure_parties - set(SARS) for p in home if p in self.parents.get(q, ())}
         candidates = home | inside
         if not candidates:

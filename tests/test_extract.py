@@ -278,3 +278,16 @@ def test_a_sars_school_system_or_rules_adopted_at_home_is_rule_application(facts
     applied = next(c for c in vocab.mechanisms if c.iri.endswith("/rule-application"))
     m = next(applied.finditer("新区借鉴澳门社区养老服务制度，建设长者中心。"), None)
     assert m is not None and m.group("thing") == "澳门社区养老服务制度"
+
+
+def test_accepting_the_legal_effect_of_a_sars_findings_is_a_one_way_recognition(facts, vocab):
+    # 确认港澳法院和仲裁机构对案件事实认定的法律效力: the sentence names only the SARs, so the
+    # recognising side is the case's own (广东高院: Guangdong).
+    link = next(lk for lk in facts["b2-07"].links if lk.link_class.endswith("MutualRecognition"))
+    assert (link.recognizer, link.recognized, link.subject) == (J("guangdong"), None, "案件事实认定")
+    assert set(link.parties) == {J("guangdong"), J("hong-kong"), J("macao")}
+    applied = next(lk for lk in facts["b2-07"].links if lk.link_class.endswith("RuleApplication"))
+    assert applied.subject == "港澳做法"  # 融合贯通港澳做法
+    one_way = next(c for c in vocab.mechanisms if c.iri.endswith("/unilateral-recognition"))
+    m = next(one_way.finditer("承认澳门仲裁机构对商事争议所作裁决的效力。"), None)
+    assert m is not None and m.group("thing") == "商事争议所作裁决"
