@@ -278,6 +278,9 @@ def test_a_sars_school_system_or_rules_adopted_at_home_is_rule_application(facts
     applied = next(c for c in vocab.mechanisms if c.iri.endswith("/rule-application"))
     m = next(applied.finditer("新区借鉴澳门社区养老服务制度，建设长者中心。"), None)
     assert m is not None and m.group("thing") == "澳门社区养老服务制度"
+    # 可实现澳门仲裁机构在横琴运用澳门法律办理仲裁案件: Macao law applied in Hengqin
+    link = next(lk for lk in facts["b1-18"].links if lk.link_class.endswith("RuleApplication"))
+    assert link.subject == "澳门法律" and set(link.parties) == {J("hengqin"), J("macao")}
 
 
 def test_accepting_the_legal_effect_of_a_sars_findings_is_a_one_way_recognition(facts, vocab):
