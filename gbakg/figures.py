@@ -28,6 +28,7 @@ FULL_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 MONTH_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(底|初|末|中旬|上旬|下旬)?")
 YEAR_DATE = re.compile(r"(?<![\d.])(\d{4})\s*年\s*(底|初|末|上半年|下半年)?(?![\d度])")
 AS_OF = re.compile(r"截[至止]")
+COMPARED = re.compile(r"\s*(?:同比|环比|较|比)")  # a clause that opens with a comparison: 同比增长 9.9%
 SINCE = re.compile(r"\s*以来")  # after a date: the figure is counted from it (自 2020年以来)
 NUMBER = r"\d+(?:\.\d+)?"
 RANGE_DASH = "[-–—~～]"  # between the ends of a range written as figures: 5-10%, 1-3 天
@@ -94,12 +95,23 @@ class FigureReader:
                 qualifiers=tuple(qualifiers),
                 qualifier_concepts=tuple(qual_concepts),
                 kind=kind,
-                counts=loc.text[c0:c1].strip(),
+                counts=self._counts(loc.text, start, m.end()),
                 as_of=as_of,
                 as_of_type=as_of_type,
                 evidence=loc.field(start, m.end()),
                 lower_text=m.group("low") if lower is not None else None,
             )
+
+    def _counts(self, text: str, start: int, end: int) -> str:
+        """What a figure counts: its clause; the whole list where the clause is the figure alone
+        (…增长27.2%、32.6%), and the clause before too where the clause opens with a comparison
+        (新登记外资企业 188户，同比增长 9.9%: what grew is in the clause before)."""
+        c0, c1 = clause_bounds(text, start, end)
+        if not text[c0:c1].strip().replace(text[start:end], "").strip():
+            c0, c1 = clause_bounds(text, start, end, LIST_CLAUSE_END)
+        if COMPARED.match(text, c0) and c0 >= 2 and text[c0 - 1] not in SENTENCE_END:
+            c0 = clause_bounds(text, c0 - 1, c0 - 1, LIST_CLAUSE_END)[0]
+        return text[c0:c1].strip()
 
     def _figure_kind(self, unit: str, before: str, clause: str = "") -> str:
         for c in self.vocab.figure_kinds:

@@ -126,3 +126,18 @@ def test_the_verb_that_opens_a_clause_gives_the_kind_of_its_figures(vocab):
     ex = FigureReader(vocab)
     text = loc("助力企业，节省货物仓储、分拣、装卸、搬运时间和约 20%的成本；其中港澳企业占约 20%。")
     assert [o.kind.rsplit("/", 1)[1] for o in ex.outcomes(text)] == ["reduction", "rate"]
+
+
+def test_what_a_comparison_or_a_lone_list_figure_counts_takes_in_the_clause_before(vocab):
+    ex = FigureReader(vocab)
+    text = loc("新设企业 52户，同比增长 8.5%；受理案件 30件、调解 12件，同比分别增长 5%、7%。同比下降 3%。")
+    got = [(o.value_text, o.counts) for o in ex.outcomes(text)]
+    assert got == [
+        ("52", "新设企业 52户"),
+        ("8.5", "新设企业 52户，同比增长 8.5%"),
+        ("30", "受理案件 30件"),
+        ("12", "调解 12件"),
+        ("5", "受理案件 30件、调解 12件，同比分别增长 5%"),
+        ("7", "受理案件 30件、调解 12件，同比分别增长 5%、7%"),
+        ("3", "同比下降 3%"),  # a comparison that opens its sentence reaches no further back
+    ]
