@@ -7,7 +7,10 @@ copied: agencies come from the registry's aliases, places from the jurisdiction 
 instruments from the instrument types' title endings, with random figures, qualifiers, units and dates
 (seeded, so a scale always gives the same corpus). Each plan's section on platforms opens with one to
 three items about a cooperation zone as a whole (打造横琴粤澳深度合作区), as the real plan's last three
-are, which every measure of the zone carries out; its other items each name one action.
+are, which every measure of the zone carries out; its other items each name one action. About one case
+in four carries a named initiative in its title (“湾区社保通”), made of a place's short name, a topic and
+a service word, and its results name it again, as real cases do; batches repeat initiatives, so their
+figures form a timeline (the query initiative-timeline).
 
 Usage: python benchmarks/synth.py --scale 10 --out /tmp/corpus10
 """
@@ -49,6 +52,7 @@ STAMP = ".synth"  # in a written corpus: what wrote it (see stamp())
 ZONE_VERBS = ["打造", "加快", "共同打造", "高水平建设"]
 UNITS = ["家", "人次", "名", "项", "万元", "亿元", "个", "辆次", "%"]
 QUALIFIERS = ["", "", "超", "近", "约", "累计"]
+INITIATIVE_ENDINGS = ["通", "通办", "直通车", "一件事", "快线"]  # 湾区社保通, 琴澳政务通办 …
 SUFFIX_Q = ["", "", "余", "多"]
 
 
@@ -68,6 +72,11 @@ class Writer:
         self.places = sorted(c for c, t in vocab.jurisdiction_cues.items() if t and len(c) >= 2)
         self.suffixes = sorted(vocab.instrument_types)
         self.zones = sorted(vocab.jurisdictions[z] for z in vocab.zones)  # full names: 横琴粤澳深度合作区 …
+        # short names (湾区, 琴澳, 深港 …) for initiatives: a fixed few, so that batches share them
+        short = sorted(c for c in self.places if len(c) == 2)
+        self.initiatives = sorted(
+            {f"{self.pick(short)}{self.pick(TOPICS)[:2]}{self.pick(INITIATIVE_ENDINGS)}" for _ in range(24)}
+        )
 
     def pick(self, seq):
         return seq[self.rng.randrange(len(seq))]
@@ -97,12 +106,16 @@ class Writer:
     def case(self, number: int) -> tuple[str, str, list[str], list[str]]:
         topic = self.pick(TOPICS)
         title = f"{self.pick(self.places)}{self.pick(ACTIONS)}{topic}{self.pick(CUES)}"
+        initiative = self.pick(self.initiatives) if self.rng.random() < 0.25 else None
+        if initiative:
+            title = f"“{initiative}”{title}"
         units = [self.pick(self.agencies) for _ in range(self.rng.choice([1, 1, 1, 2, 3]))]
         intro = f"围绕{topic}，{self.sentence(topic)}"
         subs = "".join(
             f"{int_to_chinese(k)}是{self.sentence(self.pick(TOPICS))}" for k in range(1, self.rng.randint(2, 5))
         )
-        results = f"截至{self.date()}，累计服务{self.figure()}，{self.sentence(topic)}"
+        served = f"“{initiative}”" if initiative else ""
+        results = f"截至{self.date()}，{served}累计服务{self.figure()}，{self.sentence(topic)}"
         return title, "、".join(dict.fromkeys(units)), [intro + subs, results], [topic]
 
     def batch(self, batch: int, cases: int, markdown: bool) -> str:

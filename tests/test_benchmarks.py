@@ -54,3 +54,26 @@ def test_a_corpus_from_another_generator_is_not_current_and_is_rewritten(tmp_pat
     assert not synth.is_current(out, 1)
     synth.write_corpus(out, 1)
     assert synth.is_current(out, 1) and not (out / "batch_0099.txt").exists()
+
+
+def test_synthetic_cases_share_named_initiatives_with_figures(written, vocab):
+    from collections import Counter
+
+    from gbakg.pipeline import extract_corpus
+
+    facts = [f for fs, _ in extract_corpus(read_corpus(written, vocab), vocab) for f in fs]
+    named = Counter(i.text for f in facts if f.outcomes for i in f.initiatives)
+    assert named and named.most_common(1)[0][1] >= 2  # a timeline has more than one measure
+
+
+def test_the_scale_benchmark_times_initiative_timeline_on_an_initiative_the_graph_has(written, tmp_path):
+    from gbakg.pipeline import build
+    from gbakg.query import PARAMS_EXAMPLE, bind_params, library, open_store, run_store
+
+    bench = importlib.import_module("bench_scale")
+    build(written, tmp_path / "out")
+    store = open_store(tmp_path / "out" / "graph.ttl")
+    params = bench.example_params(store, PARAMS_EXAMPLE)
+    assert params["initiative-timeline"] != PARAMS_EXAMPLE["initiative-timeline"]  # 港车北上 is not synthetic
+    nq = library()["initiative-timeline"]
+    assert run_store(store, nq.text, bind_params(nq, params["initiative-timeline"])).rows
