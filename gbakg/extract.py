@@ -50,6 +50,7 @@ from .vocab import Concept, Vocabulary
 ABBREVIATION = re.compile(r"[（(]\s*以下简称\s*[《“\"]([^》”\"]{1,30})[》”\"]\s*[)）]")
 
 STATE = str(ID["jurisdiction/china"])
+RECOGNITION = str(GBA.MutualRecognition)
 MAINLAND = str(ID["jurisdiction/mainland"])
 SARS = (str(ID["jurisdiction/hong-kong"]), str(ID["jurisdiction/macao"]))
 
@@ -493,4 +494,31 @@ def extract_document(records: DocumentRecords, vocab: Vocabulary) -> tuple[list[
                 )
     for nm in records.news_measures:
         facts.append(ex.news_facts(doc, nm, abbreviations))
-    return facts, findings
+    return [_two_sided(f, doc, vocab, findings) for f in facts], findings
+
+
+def _two_sided(facts: MeasureFacts, doc: Document, vocab: Vocabulary, findings: list[Finding]) -> MeasureFacts:
+    """The measure's facts without the recognitions whose text names one side only (港车与香港合作推进
+    车辆通行互认: Hong Kong, and no other): one jurisdiction recognises another's, and the other is not
+    guessed. Each recognition left out is reported where its cue's sentence is. (Another kind of link
+    may have one side: 域外法 applied in Guangzhou's courts.)"""
+    one_sided = [lk for lk in facts.links if lk.link_class == RECOGNITION and len(lk.parties) < 2]
+    if not one_sided:
+        return facts
+    labels = {c.iri: c.label for c in vocab.mechanisms}
+    for lk in one_sided:
+        at = Location.at_offset(doc.path, doc.text, lk.evidence.start)
+        named = ", ".join(vocab.jurisdictions.get(p, p) for p in lk.parties) or "none"
+        findings.append(
+            Finding(
+                "one-sided-recognition",
+                f"a {labels.get(lk.mechanism, lk.mechanism)} cue in {facts.key} names one jurisdiction only "
+                f"({named}); no recognition recorded, as it needs two sides and the other is not in the text",
+                Severity.WARNING,
+                str(doc.path),
+                at.line,
+                at.column,
+                subject=facts.key,
+            )
+        )
+    return replace(facts, links=tuple(lk for lk in facts.links if lk not in one_sided))

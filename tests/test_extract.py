@@ -294,3 +294,24 @@ def test_accepting_the_legal_effect_of_a_sars_findings_is_a_one_way_recognition(
     one_way = next(c for c in vocab.mechanisms if c.iri.endswith("/unilateral-recognition"))
     m = next(one_way.finditer("承认澳门仲裁机构对商事争议所作裁决的效力。"), None)
     assert m is not None and m.group("thing") == "商事争议所作裁决"
+
+
+def test_a_recognition_that_names_one_side_only_is_reported_not_recorded(make_corpus, vocab):
+    from gbakg.extract import extract_document
+    from gbakg.read import read_corpus
+
+    text = (
+        " 案例一\n\n案例名称：香港车辆通行互认\n\n报送单位：省公安厅\n\n"
+        "香港推动车辆通行互认机制，简化手续。\n\n"
+        " 案例二\n\n案例名称：粤港车辆通行互认\n\n报送单位：省公安厅\n\n"
+        "粤港推动车辆通行互认机制，简化手续。\n"
+    )
+    root = make_corpus({"c.txt": text}, manifest='[[document]]\nfile = "c.txt"\nkind = "case-batch"\nbatch = 9\n')
+    (doc,) = read_corpus(root, vocab).documents
+    facts, findings = extract_document(doc, vocab)
+    recognitions = {f.key: [lk for lk in f.links if lk.link_class.endswith("MutualRecognition")] for f in facts}
+    assert not recognitions["b9-01"] and len(recognitions["b9-02"]) == 1
+    (one,) = [f for f in findings if f.code == "one-sided-recognition"]
+    assert one.subject == "b9-01" and "香港特别行政区" in one.message
+    at = text.split("\n")[one.line - 1][one.column - 1 :]  # where its cue's sentence is (here the title)
+    assert at.startswith("香港") and "互认" in at
