@@ -18,7 +18,6 @@ from dataclasses import replace
 
 from rdflib import URIRef
 
-from .errors import Location
 from .figures import (
     CLAUSE_END,
     INSTRUMENT,
@@ -319,7 +318,11 @@ class Extractor:
             for _, _, iri in self.vocab.agency_matches(sentence)
             if (h := self.vocab.agencies[iri].jurisdiction) and h != STATE and h not in SARS
         }
-        return min(homes, key=lambda p: (-len(self.parents.get(p, ())), p)) if homes else None
+        return self._deepest(homes)
+
+    def _deepest(self, places: set[str]) -> str | None:
+        """The most specific of some places (the one inside the most others), by IRI where they tie."""
+        return min(places, key=lambda p: (-len(self.parents.get(p, ())), p)) if places else None
 
     def _recognizing_side(self, parties: set[str], measure_parties: set[str]) -> str | None:
         """The mainland-side party that recognises: the most specific one the link names, refined to a
@@ -331,10 +334,7 @@ class Extractor:
             own = self._most_specific({p for p in measure_parties if p not in SARS})
             return next(iter(own)) if len(own) == 1 else None
         inside = {q for q in measure_parties - set(SARS) for p in home if p in self.parents.get(q, ())}
-        candidates = home | inside
-        if not candidates:
-            return None
-        return min(candidates, key=lambda p: (-len(self.parents.get(p, ())), p))
+        return self._deepest(home | inside)
 
     def _parties(self, loc: Located) -> set[str]:
         """The jurisdictions a sentence names, and the home of any Hong Kong or Macao body taking part in it."""
@@ -479,17 +479,15 @@ def extract_document(records: DocumentRecords, vocab: Vocabulary) -> tuple[list[
         for a in f.agencies:
             if not a.known:
                 role = "submitting unit" if a.position is not None else "body named in the text"
-                at = Location.at_offset(doc.path, doc.text, a.evidence.start)
                 findings.append(
-                    Finding(
+                    Finding.located(
+                        doc,
                         "unknown-agency",
                         f"{role} '{a.name}' of case {case.key} is not in the agency registry; minted as a "
                         "new agency for review (add it to ontology/reference/agencies.ttl)",
                         Severity.WARNING,
-                        str(doc.path),
-                        at.line,
-                        at.column,
-                        subject=case.key,
+                        a.evidence.start,
+                        case.key,
                     )
                 )
     for nm in records.news_measures:
@@ -507,18 +505,16 @@ def _two_sided(facts: MeasureFacts, doc: Document, vocab: Vocabulary, findings: 
         return facts
     labels = {c.iri: c.label for c in vocab.mechanisms}
     for lk in one_sided:
-        at = Location.at_offset(doc.path, doc.text, lk.evidence.start)
         named = ", ".join(vocab.jurisdictions.get(p, p) for p in lk.parties) or "none"
         findings.append(
-            Finding(
+            Finding.located(
+                doc,
                 "one-sided-recognition",
                 f"a {labels.get(lk.mechanism, lk.mechanism)} cue in {facts.key} names one jurisdiction only "
                 f"({named}); no recognition recorded, as it needs two sides and the other is not in the text",
                 Severity.WARNING,
-                str(doc.path),
-                at.line,
-                at.column,
-                subject=facts.key,
+                lk.evidence.start,
+                facts.key,
             )
         )
     return replace(facts, links=tuple(lk for lk in facts.links if lk not in one_sided))

@@ -12,6 +12,8 @@ from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 
+from .errors import Location
+
 
 class DocumentKind(StrEnum):
     CASE_BATCH = "case-batch"
@@ -81,6 +83,22 @@ class Finding:
     line: int | None = None
     column: int | None = None
     subject: str | None = None
+
+    @classmethod
+    def located(
+        cls,
+        doc: Document,
+        code: str,
+        message: str,
+        severity: Severity,
+        offset: int | None = None,
+        subject: str | None = None,
+    ) -> Finding:
+        """A finding at a character offset of a document (its line and column), or at the document."""
+        if offset is None:
+            return cls(code, message, severity, str(doc.path), subject=subject)
+        loc = Location.at_offset(doc.path, doc.text, offset)
+        return cls(code, message, severity, loc.path, loc.line, loc.column, subject)
 
     def __str__(self) -> str:
         where = self.path

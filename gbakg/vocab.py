@@ -314,9 +314,12 @@ class Vocabulary:
             )
         return out
 
-    def _organisations(self, text: str) -> Iterator[tuple[re.Match[str], re.Match[str] | None]]:
-        """Each organisation name the pattern finds, with the bracketed place it stands in, if any."""
-        masked = self.mask_agencies(text)
+    def _organisations(
+        self, text: str, masked: str | None = None
+    ) -> Iterator[tuple[re.Match[str], re.Match[str] | None]]:
+        """Each organisation name the pattern finds, with the bracketed place it stands in, if any
+        (``masked``: the text with registry names blanked, where the caller has it)."""
+        masked = self.mask_agencies(text) if masked is None else masked
         for m in self._org_re.finditer(masked):
             middle = m.group("middle")
             if any(stop in middle for stop in self.org_stops) or len(middle) < 2:
@@ -334,7 +337,7 @@ class Vocabulary:
         if "（" not in text and "(" not in text:  # no bracket, no body placed elsewhere (most texts)
             return masked
         chars = list(masked)
-        for m, located in self._organisations(text):
+        for m, located in self._organisations(text, masked):
             if located and self.place_names[located.group("at")] != self.place_names[m.group("place")]:
                 for k in range(m.start(), m.end()):
                     chars[k] = "\u3000"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import re
 
-from ..errors import Location
 from ..layout import Line, Located, join_lines
 from ..models import (
     Document,
@@ -48,10 +47,7 @@ def _numeral(s: str) -> int | None:
 def _finding(
     doc: Document, code: str, message: str, severity: Severity, offset: int | None = None, subject: str | None = None
 ) -> Finding:
-    if offset is None:
-        return Finding(code, message, severity, str(doc.path), subject=subject)
-    loc = Location.at_offset(doc.path, doc.text, offset)
-    return Finding(code, message, severity, loc.path, loc.line, loc.column, subject)
+    return Finding.located(doc, code, message, severity, offset, subject)
 
 
 def _skip_to(loc: Located, offset: int) -> int:
