@@ -230,7 +230,7 @@ class Extractor:
         side recognises (免试赴澳执业: Macao; 等效先认: the mainland side)."""
         title_parties = self._parties(texts[0]) if len(texts) > 1 else set()
         measure_parties = set().union(*(self._parties(t) for t in texts))
-        found: dict[tuple[str, str | None], list[tuple[set[str], bool, LinkFact, int, str | None]]] = {}
+        found: dict[tuple[str, str | None], list[tuple[set[str], bool, LinkFact, int, str | None, bool]]] = {}
         for c in self.vocab.mechanisms:
             if not c.link_class:
                 continue
@@ -248,6 +248,8 @@ class Extractor:
                             parties = parties | fallback
                     if not parties:
                         continue
+                    if not parties - set(SARS) and (home := self._own_side(measure_parties)):
+                        parties = parties | {home}  # 联合港澳两地制定…: the measure's own side joins them
                     ev = loc.field(s0, s1)
                     fact = LinkFact(
                         link_class=c.link_class,
@@ -263,7 +265,8 @@ class Extractor:
                         ),
                         evidence=ev,
                     )
-                    hit = (parties, own, fact, m.end() - m.start(), c.recognizer_side)
+                    titled = loc is texts[0] and len(texts) > 1
+                    hit = (parties, own, fact, m.end() - m.start(), c.recognizer_side, titled)
                     found.setdefault((c.link_class, c.direction), []).append(hit)
         links = []
         fallback_subject = initiatives[0].text if initiatives else None
@@ -271,7 +274,13 @@ class Extractor:
             parties = self._most_specific(set().union(*(h[0] for h in hits)))
             decisive = max(hits, key=lambda h: (h[1], h[3]))
             best = decisive[2]
-            subject = best.subject or next((h[2].subject for h in hits if h[2].subject), None) or fallback_subject
+            others = next((h[2].subject for h in hits if h[2].subject), None)
+            # Where the title's cue has no thing before it, the initiative the title names is the thing
+            # (粤港澳共推“湾区标准”); elsewhere another cue's thing comes first.
+            if decisive[5]:
+                subject = best.subject or fallback_subject or others
+            else:
+                subject = best.subject or others or fallback_subject
             recognizer = recognized = None
             if direction and direction.endswith("unilateral") and best.link_class.endswith("Recognition"):
                 approver = self._approving_side(best.evidence.text) if decisive[4] != "sar" else None
@@ -331,10 +340,14 @@ class Extractor:
         names one most specific place (广东高院's case: Guangdong)."""
         home = {p for p in parties if p not in SARS}
         if not home:
-            own = self._most_specific({p for p in measure_parties if p not in SARS})
-            return next(iter(own)) if len(own) == 1 else None
+            return self._own_side(measure_parties)
         inside = {q for q in measure_parties - set(SARS) for p in home if p in self.parents.get(q, ())}
         return self._deepest(home | inside)
+
+    def _own_side(self, measure_parties: set[str]) -> str | None:
+        """The measure's own mainland side: the one most specific non-SAR place it names, if one."""
+        own = self._most_specific({p for p in measure_parties if p not in SARS})
+        return next(iter(own)) if len(own) == 1 else None
 
     def _parties(self, loc: Located) -> set[str]:
         """The jurisdictions a sentence names, and the home of any Hong Kong or Macao body taking part in it."""
@@ -397,10 +410,13 @@ def _subject(text: str, sentence_start: int, cue_start: int, vocab: Vocabulary) 
     for m in sorted(vocab.jurisdiction_matches(phrase), key=lambda x: -x.start):
         phrase = phrase[: m.start] + phrase[m.end :]
     phrase = _DATE_TEXT.sub("", phrase)
+    phrase = re.sub(r"（[^（）]*）|\([^()]*\)", "", phrase)  # an aside: 粤澳（岭南通与澳门通）的…
     phrase = re.sub(r"[“”\"'《》\s]", "", phrase)
     phrase = re.sub(r"(?:三地|两地|双方|各方)", "", phrase)
     # The thing is the object of the clause's last verb or preposition (提供与其医疗人员资格 → 医疗人员资格).
     ends = [m.end() for m in vocab.subject_verbs.finditer(phrase)]
+    if ends and len(phrase) - ends[-1] == 1:  # 成立大|湾区标准化研究中心: the cue is inside a longer word
+        return ""
     if ends and len(phrase) - ends[-1] >= 2:
         phrase = phrase[ends[-1] :]
     if vocab.subject_clause.search(phrase):  # 车主不出…即可: a clause, not a thing
@@ -409,6 +425,9 @@ def _subject(text: str, sentence_start: int, cue_start: int, vocab: Vocabulary) 
     while prev != phrase:
         prev = phrase
         phrase = vocab.subject_tail.sub("", vocab.subject_lead.sub("", phrase))
+    # A verb still ending the phrase governs the cue itself (科技赋能破解域外法…): no thing before it.
+    if any(m.end() == len(phrase) for m in vocab.subject_verbs.finditer(phrase)):
+        return ""
     return phrase if 2 <= len(phrase) <= 30 else ""
 
 

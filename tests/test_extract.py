@@ -315,3 +315,39 @@ def test_a_recognition_that_names_one_side_only_is_reported_not_recorded(make_co
     assert one.subject == "b9-01" and "香港特别行政区" in one.message
     at = text.split("\n")[one.line - 1][one.column - 1 :]  # where its cue's sentence is (here the title)
     assert at.startswith("香港") and "互认" in at
+
+
+def test_a_joint_act_with_the_sars_only_named_is_the_measures_own_side_with_them(make_corpus, vocab):
+    from gbakg.extract import extract_document
+    from gbakg.read import read_corpus
+
+    # Made-up cases. 联合港澳两地制定…: the sentence names only the SARs; the case's own side (广东) joins.
+    # A title cue with no thing before it (粤港澳共同制定“…”) aligns the initiative the title names.
+    text = (
+        " 案例一\n\n案例名称：粤港澳共同制定“湾区茶点规范”\n\n报送单位：省商务厅\n\n"
+        "各方按统一程序推进，方便居民。\n\n"
+        " 案例二\n\n案例名称：茶点服务协同\n\n报送单位：省商务厅\n\n"
+        "该项服务在广东推行。联合港澳两地制定茶点服务协同规则，方便居民。一是首创跨区域通关联验。\n"
+    )
+    root = make_corpus({"c.txt": text}, manifest='[[document]]\nfile = "c.txt"\nkind = "case-batch"\nbatch = 9\n')
+    (doc,) = read_corpus(root, vocab).documents
+    facts, _ = extract_document(doc, vocab)
+    links = {f.key: {lk.link_class.rsplit("#")[-1]: lk for lk in f.links} for f in facts}
+    assert links["b9-01"]["JointStandardSetting"].subject == "湾区茶点规范"
+    joint = links["b9-02"]["JointStandardSetting"]
+    assert joint.subject == "茶点服务协同规则"
+    assert set(joint.parties) == {J("guangdong"), J("hong-kong"), J("macao")}
+    assert links["b9-02"]["JointInspection"].subject == "通关"
+
+
+def test_the_thing_is_not_a_verb_a_fragment_or_an_aside(vocab):
+    from gbakg.extract import _subject
+
+    def subject(text: str, cue: str) -> str:
+        return _subject(text, 0, text.index(cue), vocab)
+
+    # Made-up sentences.
+    assert subject("科技赋能破解域外法查明难题。", "域外法") == ""  # a verb governs the cue itself
+    assert subject("成立大湾区标准化研究中心。", "湾区标准") == ""  # the cue inside a longer word
+    assert subject("实现粤港（甲卡与香港乙卡）的车票支付互联互通。", "互联互通") == "车票支付"
+    assert subject("粤港茶点标签实现互认。", "互认") == "茶点标签"  # the thing before 实现 stays
