@@ -255,7 +255,8 @@ class PlanLinker:
             total *= 0.5
         if self.other_facility(item_text, m_index):
             total *= 0.5
-        shared = [s for _, s in anchors[:6]]
+        # An anchor that is a shared instrument or initiative is given once, as that (“等效先认”).
+        shared = [s for _, s in anchors[:6] if s not in shared_entities]
         shared += [f"《{t}》" if t in m.instruments else f"“{t}”" for t in shared_entities]
         shared += [f"place:{self.vocab.jurisdictions.get(p, p)}" for p in sorted(places)]
         if item_zone and item_zone in m.zones:
