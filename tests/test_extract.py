@@ -296,19 +296,24 @@ def test_accepting_the_legal_effect_of_a_sars_findings_is_a_one_way_recognition(
     assert m is not None and m.group("thing") == "商事争议所作裁决"
 
 
-def test_a_recognition_that_names_one_side_only_is_reported_not_recorded(make_corpus, vocab):
+def extract_batch(make_corpus, vocab, text: str):
+    """Facts and findings of a made-up batch 9 whose text is ``text``."""
     from gbakg.extract import extract_document
     from gbakg.read import read_corpus
 
+    root = make_corpus({"c.txt": text}, manifest='[[document]]\nfile = "c.txt"\nkind = "case-batch"\nbatch = 9\n')
+    (doc,) = read_corpus(root, vocab).documents
+    return extract_document(doc, vocab)
+
+
+def test_a_recognition_that_names_one_side_only_is_reported_not_recorded(make_corpus, vocab):
     text = (
         " 案例一\n\n案例名称：香港车辆通行互认\n\n报送单位：省公安厅\n\n"
         "香港推动车辆通行互认机制，简化手续。\n\n"
         " 案例二\n\n案例名称：粤港车辆通行互认\n\n报送单位：省公安厅\n\n"
         "粤港推动车辆通行互认机制，简化手续。\n"
     )
-    root = make_corpus({"c.txt": text}, manifest='[[document]]\nfile = "c.txt"\nkind = "case-batch"\nbatch = 9\n')
-    (doc,) = read_corpus(root, vocab).documents
-    facts, findings = extract_document(doc, vocab)
+    facts, findings = extract_batch(make_corpus, vocab, text)
     recognitions = {f.key: [lk for lk in f.links if lk.link_class.endswith("MutualRecognition")] for f in facts}
     assert not recognitions["b9-01"] and len(recognitions["b9-02"]) == 1
     (one,) = [f for f in findings if f.code == "one-sided-recognition"]
@@ -318,9 +323,6 @@ def test_a_recognition_that_names_one_side_only_is_reported_not_recorded(make_co
 
 
 def test_a_joint_act_with_the_sars_only_named_is_the_measures_own_side_with_them(make_corpus, vocab):
-    from gbakg.extract import extract_document
-    from gbakg.read import read_corpus
-
     # Made-up cases. 联合港澳两地制定…: the sentence names only the SARs; the case's own side (广东) joins.
     # A title cue with no thing before it (粤港澳共同制定“…”) aligns the initiative the title names.
     text = (
@@ -329,9 +331,7 @@ def test_a_joint_act_with_the_sars_only_named_is_the_measures_own_side_with_them
         " 案例二\n\n案例名称：茶点服务协同\n\n报送单位：省商务厅\n\n"
         "该项服务在广东推行。联合港澳两地制定茶点服务协同规则，方便居民。一是首创跨区域通关联验。\n"
     )
-    root = make_corpus({"c.txt": text}, manifest='[[document]]\nfile = "c.txt"\nkind = "case-batch"\nbatch = 9\n')
-    (doc,) = read_corpus(root, vocab).documents
-    facts, _ = extract_document(doc, vocab)
+    facts, _ = extract_batch(make_corpus, vocab, text)
     links = {f.key: {lk.link_class.rsplit("#")[-1]: lk for lk in f.links} for f in facts}
     assert links["b9-01"]["JointStandardSetting"].subject == "湾区茶点规范"
     joint = links["b9-02"]["JointStandardSetting"]
