@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from .layout import Located
 from .models import DateFact, Field, OutcomeFact
 from .namespaces import ID
+from .numerals import chinese_to_decimal
 from .vocab import Vocabulary
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -31,6 +32,7 @@ AS_OF = re.compile(r"截[至止]")
 COMPARED = re.compile(r"\s*(?:同比|环比|较|比)")  # a clause that opens with a comparison: 同比增长 9.9%
 SINCE = re.compile(r"\s*以来")  # after a date: the figure is counted from it (自 2020年以来)
 NUMBER = r"\d+(?:\.\d+)?"
+WORDS_NUMBER = "[零〇一二三四五六七八九十百千两]+(?:点[零〇一二三四五六七八九]+)?"  # 零点二九, 五十
 RANGE_DASH = "[-–—~～]"  # between the ends of a range written as figures: 5-10%, 1-3 天
 
 
@@ -54,9 +56,20 @@ class FigureReader:
             # the unit; or none after a multiplier that ends its clause (服务对象近 9000 万。)
             rf"(?:(?P<unit>{alternation(units)})(?P<post>{alternation(suf_after_unit)})?|(?=[{CLAUSE_END}]|$))"
         )
+        # a fraction written before its number, in figures or words: 万分之零点二九, 百分之五十
+        fractions = sorted(vocab.prefix_units, key=lambda u: (-len(u), u))
+        self.fraction_re = re.compile(
+            rf"(?P<pre>{alternation(pre)})?\s*(?P<unit>{alternation(fractions)})\s*(?P<num>{NUMBER}|{WORDS_NUMBER})"
+        )
 
     def outcomes(self, loc: Located) -> Iterator[OutcomeFact]:
+        """Every figure of the text, in the order of the text."""
         masked = mask(loc.text, [INSTRUMENT, FULL_DATE, MONTH_DATE, YEAR_DATE, QUOTED])
+        found = [*self._unit_figures(loc, masked), *self._fraction_figures(loc, masked)]
+        yield from sorted(found, key=lambda o: o.evidence.start)
+
+    def _unit_figures(self, loc: Located, masked: str) -> Iterator[OutcomeFact]:
+        """Numbers in figures with a unit (and multiplier) after them: 3.7 亿元, 超 2万人次, 5-10%."""
         for m in self.figure_re.finditer(masked):
             try:
                 value = Decimal(m.group("num"))
@@ -70,37 +83,75 @@ class FigureReader:
             number = m.start("low") if lower is not None else m.start("num")
             if masked[max(0, number - 4) : number].rstrip().endswith("第"):  # an ordinal: 第 3 批
                 continue
-            unit_text = (m.group("mult") or "") + (m.group("unit") or "")
             start = m.start("pre") if m.group("pre") else number  # not the layout's space before it
-            c0, c1 = clause_bounds(loc.text, start, m.end())
-            qualifiers = [q for q in (m.group("pre"), m.group("suf"), m.group("post")) if q]
-            before = loc.text[c0:start]
-            qualifiers += [q for q in self.cumulative if q in before]
-            # the kind's cue: in the 14 characters before, across a list (增长 27.2%、32.6%), outside
-            # quotes and titles (“Tech100+赋能计划”已完成 20 家 is no target)
-            # or the verb that opens its clause, whose objects it counts (节约货物仓储、理货时间和约 30%的成本)
-            clause = clause_bounds(loc.text, start, start, LIST_CLAUSE_END)[0]
-            k0 = max(clause, start - 14)
-            kind = self._figure_kind(m.group("unit") or "", masked[k0:start], masked[clause:start].lstrip())
-            as_of, as_of_type = self._as_of(loc.text, start)
-            qual_concepts = sorted(
-                {(self.vocab.prefix_qualifiers | self.vocab.suffix_qualifiers)[q] for q in qualifiers}
+            unit = m.group("unit") or ""
+            yield self._outcome(
+                loc,
+                masked,
+                (start, m.end()),
+                (value, m.group("num")),
+                (m.group("mult") or "") + unit,
+                unit,
+                self.vocab.multipliers.get(m.group("mult") or ""),
+                [q for q in (m.group("pre"), m.group("suf"), m.group("post")) if q],
+                m.group("low") if lower is not None else None,
             )
-            yield OutcomeFact(
-                value=value,
-                value_text=m.group("num"),
-                unit=unit_text,
-                unit_concept=self.vocab.units.get(m.group("unit") or ""),
-                multiplier=self.vocab.multipliers.get(m.group("mult") or ""),
-                qualifiers=tuple(qualifiers),
-                qualifier_concepts=tuple(qual_concepts),
-                kind=kind,
-                counts=self._counts(loc.text, start, m.end()),
-                as_of=as_of,
-                as_of_type=as_of_type,
-                evidence=loc.field(start, m.end()),
-                lower_text=m.group("low") if lower is not None else None,
-            )
+
+    def _fraction_figures(self, loc: Located, masked: str) -> Iterator[OutcomeFact]:
+        """Fractions written before their number, in figures or words: 万分之零点二九 (value 0.29)."""
+        for m in self.fraction_re.finditer(masked):
+            text = m.group("num")
+            try:
+                value = Decimal(text) if text[0].isdigit() else chinese_to_decimal(text)
+            except (InvalidOperation, ValueError):
+                continue
+            start = m.start("pre") if m.group("pre") else m.start("unit")
+            unit = m.group("unit")
+            pre = [m.group("pre")] if m.group("pre") else []
+            # the value's lexical form in figures (0.29); the words stay in the evidence quoted
+            lexical = text if text[0].isdigit() else format(value, "f")
+            yield self._outcome(loc, masked, (start, m.end()), (value, lexical), unit, unit, None, pre)
+
+    def _outcome(
+        self,
+        loc: Located,
+        masked: str,
+        span: tuple[int, int],
+        number: tuple[Decimal, str],
+        unit_text: str,
+        unit: str,
+        multiplier: Decimal | None,
+        qualifiers: list[str],
+        lower_text: str | None = None,
+    ) -> OutcomeFact:
+        """A figure at ``span`` with its kind, as-of date, what it counts and its clause's cumulative
+        qualifier (累计 may stand anywhere earlier in the clause)."""
+        start, end = span
+        c0, _ = clause_bounds(loc.text, start, end)
+        qualifiers = qualifiers + [q for q in self.cumulative if q in loc.text[c0:start]]
+        # the kind's cue: in the 14 characters before, across a list (增长 27.2%、32.6%), outside
+        # quotes and titles (“Tech100+赋能计划”已完成 20 家 is no target)
+        # or the verb that opens its clause, whose objects it counts (节约货物仓储、理货时间和约 30%的成本)
+        clause = clause_bounds(loc.text, start, start, LIST_CLAUSE_END)[0]
+        k0 = max(clause, start - 14)
+        kind = self._figure_kind(unit, masked[k0:start], masked[clause:start].lstrip())
+        as_of, as_of_type = self._as_of(loc.text, start)
+        qual_concepts = sorted({(self.vocab.prefix_qualifiers | self.vocab.suffix_qualifiers)[q] for q in qualifiers})
+        return OutcomeFact(
+            value=number[0],
+            value_text=number[1],
+            unit=unit_text,
+            unit_concept=self.vocab.units.get(unit) or self.vocab.prefix_units.get(unit),
+            multiplier=multiplier,
+            qualifiers=tuple(qualifiers),
+            qualifier_concepts=tuple(qual_concepts),
+            kind=kind,
+            counts=self._counts(loc.text, start, end),
+            as_of=as_of,
+            as_of_type=as_of_type,
+            evidence=loc.field(start, end),
+            lower_text=lower_text,
+        )
 
     def _counts(self, text: str, start: int, end: int) -> str:
         """What a figure counts: its clause; the whole list where the clause is the figure alone

@@ -187,6 +187,10 @@ class Vocabulary:
             cue: str(s) for s in self._scheme_members(ID["figure-kind"]) for cue in _literals(g, s, GBA.unitCue)
         }
         self.units = {cue: str(s) for s in self._scheme_members(ID.unit) for cue in _literals(g, s, GBA.cue)}
+        # fractions written before their number (百分之, 万分之)
+        self.prefix_units = {
+            cue: str(s) for s in self._scheme_members(ID.unit) for cue in _literals(g, s, GBA.prefixCue)
+        }
         self.multipliers: dict[str, Decimal] = {}
         for member in g.objects(ID["unit/multipliers"], SKOS.member):
             factor = g.value(member, GBA.factor)

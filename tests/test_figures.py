@@ -141,3 +141,19 @@ def test_what_a_comparison_or_a_lone_list_figure_counts_takes_in_the_clause_befo
         ("7", "受理案件 30件、调解 12件，同比分别增长 5%、7%"),
         ("3", "同比下降 3%"),  # a comparison that opens its sentence reaches no further back
     ]
+
+
+def test_a_fraction_written_before_its_number_in_words_or_figures(vocab):
+    ex = FigureReader(vocab)
+    # Made-up text: the fraction is the unit as written, the value in figures, the words quoted.
+    text = loc("截至 2023年底，事故率约万分之零点二九，同比下降百分之五十；达标率千分之 998。")
+    got = [
+        (str(o.value), o.value_text, o.unit, o.qualifiers, o.kind.rsplit("/")[-1], o.evidence.text)
+        for o in ex.outcomes(text)
+    ]
+    assert got == [
+        ("0.29", "0.29", "万分之", ("约",), "rate", "约万分之零点二九"),
+        ("50", "50", "百分之", (), "reduction", "百分之五十"),
+        ("998", "998", "千分之", (), "rate", "千分之 998"),
+    ]
+    assert [o.unit_concept.rsplit("/")[-1] for o in ex.outcomes(text)] == ["per-ten-thousand", "percent", "per-mille"]

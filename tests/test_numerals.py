@@ -18,3 +18,20 @@ def test_not_a_numeral(text):
 
 def test_round_trip():
     assert all(chinese_to_int(int_to_chinese(n)) == n for n in range(1, 100))
+
+
+@pytest.mark.parametrize(("text", "value"), [("零点二九", "0.29"), ("三点五", "3.5"), ("五十", "50"), ("百", "100")])
+def test_chinese_to_decimal(text, value):
+    from decimal import Decimal
+
+    from gbakg.numerals import chinese_to_decimal
+
+    assert chinese_to_decimal(text) == Decimal(value)
+
+
+@pytest.mark.parametrize("text", ["点二", "三点", "三点两", "三点x"])
+def test_not_a_decimal_numeral(text):
+    from gbakg.numerals import chinese_to_decimal
+
+    with pytest.raises(ValueError):
+        chinese_to_decimal(text)
