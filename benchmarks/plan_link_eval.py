@@ -10,7 +10,7 @@ import argparse
 import csv
 from pathlib import Path
 
-from gbakg.link import THRESHOLD, PlanLinker, plan_inputs
+from gbakg.link import THRESHOLD, PlanLinker, plan_inputs, plan_partners
 from gbakg.pipeline import build_graph
 from gbakg.vocab import load_vocabulary
 
@@ -24,7 +24,7 @@ def main() -> int:
     vocab = load_vocabulary()
     built = build_graph(args.corpus, vocab)
     measures, items = plan_inputs(built.corpus, built.facts, vocab)
-    linker = PlanLinker(measures, vocab, items)
+    linker = PlanLinker(measures, vocab, items, plan_partners(built.corpus, vocab))
     scores = {(c.item, c.measure): c.score for c in linker.candidates(items, lower=0.0)}
     with (HERE / "plan-link-judgements.csv").open(encoding="utf-8") as fh:
         rows = [r for r in csv.DictReader(line for line in fh if not line.startswith("#"))]

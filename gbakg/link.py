@@ -16,6 +16,9 @@ Scoring, designed for short Chinese texts:
   measures of that zone;
 - facilities: an item about one named port, airport or bridge is not carried out at another of its kind
   (the score is halved).
+- partners: an item of a plan between Guangdong and a SAR (its publishers, or failing them its title,
+  name the SAR) is carried out only by measures that involve that SAR, unless the item is about a
+  whole cooperation zone.
 The weights and the threshold were chosen on a hand-judged sample (see README, "Work plan").
 """
 
@@ -25,7 +28,7 @@ import csv
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,7 +41,7 @@ from .vocab import DATA_ROOT, Vocabulary
 
 CURATION_FILE = DATA_ROOT / "curation" / "plan-links.csv"
 # Chosen on the hand-judged sample in benchmarks/plan-link-judgements.csv (benchmarks/plan_link_eval.py):
-# at 0.38 precision 0.88, recall 0.71, F1 0.79 (85 judged pairs) - precision first, as an analyst wants.
+# at 0.38 precision 0.92, recall 0.71, F1 0.80 (85 judged pairs) - precision first, as an analyst wants.
 THRESHOLD = 0.38
 REVIEW_THRESHOLD = 0.25
 # Candidate generation: each item is scored against the measures nearest to it by TF-IDF cosine
@@ -121,8 +124,15 @@ class Cosines:
 class PlanLinker:
     """Scores every (item, measure) pair; IDF statistics come from all measures."""
 
-    def __init__(self, measures: list[MeasureText], vocab: Vocabulary, items: Iterable[PlanItem] = ()):
+    def __init__(
+        self,
+        measures: list[MeasureText],
+        vocab: Vocabulary,
+        items: Iterable[PlanItem] = (),
+        partners: Mapping[str, frozenset[str]] | None = None,
+    ):
         self.measures = measures
+        self.partners = partners or {}  # plan document → the SARs it is with (:func:`plan_partners`)
         # Document frequencies of shared strings count the plan items too, so that phrases common to
         # policy prose (推动落实, 交流合作机制) do not anchor a link.
         self.reference = [i.normalised for i in items]
@@ -297,6 +307,9 @@ class PlanLinker:
             pool = set(near)
             if zone:
                 pool |= set(by_zone.get(zone, ()))
+            elif partners := self.partners.get(item.document):
+                # a Guangdong–Hong Kong item is not carried out by a measure Hong Kong has no part in
+                pool = {k for k in pool if self.measures[k].places & partners}
             ks = sorted(pool)
             for k, lexical in zip(ks, cosines.of(ks), strict=True):
                 m = self.measures[k]
@@ -415,6 +428,27 @@ def apply_curation(
                 PlanLinkFact(plan, item, measure, score, "curated", shared + ((f"note:{note}",) if note else ()))
             )
     return sorted(out, key=_link_order)
+
+
+def plan_partners(corpus, vocab: Vocabulary) -> dict[str, frozenset[str]]:
+    """For each work plan, the SARs it is with: the homes of its publishers (广东省人民政府, 香港特别行政区
+    政府: Hong Kong), or, where the manifest names none, the SARs its title names (粤港合作: Hong Kong).
+    A plan that names none is left out: its items are linked to any measure."""
+    from .script import to_simplified
+
+    sars = {str(ID["jurisdiction/hong-kong"]), str(ID["jurisdiction/macao"])}
+    out: dict[str, frozenset[str]] = {}
+    for d in corpus.documents:
+        if not d.plan_items:
+            continue
+        meta = d.document.meta
+        homes = {vocab.agencies[iri].jurisdiction for name in meta.publisher for *_, iri in vocab.agency_matches(name)}
+        if not meta.publisher:
+            title = to_simplified(meta.title or "")
+            homes = {t for m in vocab.jurisdiction_matches(title) for t in m.targets}
+        if found := frozenset(h for h in homes if h in sars):
+            out[d.document.key] = found
+    return out
 
 
 def plan_inputs(corpus, facts: Iterable[MeasureFacts], vocab: Vocabulary) -> tuple[list[MeasureText], list[PlanItem]]:

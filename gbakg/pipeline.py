@@ -33,7 +33,15 @@ from . import report as report_mod
 from .columns import Columns
 from .errors import Location, OutputError
 from .extract import extract_document
-from .link import CURATION_FILE, PlanLinker, PlanLinkFact, apply_curation, load_curation, plan_inputs
+from .link import (
+    CURATION_FILE,
+    PlanLinker,
+    PlanLinkFact,
+    apply_curation,
+    load_curation,
+    plan_inputs,
+    plan_partners,
+)
 from .mapping import PLAN_LINKS_GRAPH, SPILL_PREFIX, Mapper, NamedGraphs, graph_iri, new_dataset, union_graph
 from .models import Corpus, DocumentKind, DocumentRecords, Finding, MeasureFacts, Severity
 from .namespaces import GBA
@@ -263,7 +271,7 @@ def link_plan(
     measures, items = plan_inputs(corpus, facts, vocab)
     if not (items and measures):
         return Linked([], [], [], time.perf_counter() - t)
-    candidates = PlanLinker(measures, vocab, items).candidates(items)
+    candidates = PlanLinker(measures, vocab, items, plan_partners(corpus, vocab)).candidates(items)
     curation, ambiguous = load_curation(curation_file).for_plans(i.document for i in items)
     known = {m.key for m in measures}
     numbers = {(i.document, i.number) for i in items}

@@ -96,6 +96,39 @@ def test_an_item_about_one_facility_is_not_carried_out_at_another_of_its_kind(vo
     assert not any(linker.other_facility(other.normalised, k) for k in range(3))
 
 
+def test_an_item_of_a_plan_with_hong_kong_is_carried_out_only_where_hong_kong_takes_part(vocab, make_corpus):
+    from gbakg.link import plan_partners
+    from gbakg.read import read_corpus
+
+    hk, macao, hengqin = (str(ID[f"jurisdiction/{k}"]) for k in ("hong-kong", "macao", "hengqin"))
+    measures = [  # made-up measures, one with Hong Kong, one with Macao only, in the same words
+        MeasureText("m1", "跨境绿色债券发行", "广东在香港发行跨境绿色债券。", places=frozenset({hk})),
+        MeasureText("m2", "跨境绿色债券发行", "广东在澳门发行跨境绿色债券。", places=frozenset({macao})),
+        MeasureText(
+            "m3", "横琴跨境服务", "横琴推出跨境绿色服务。", places=frozenset({macao}), zones=frozenset({hengqin})
+        ),
+    ]
+    texts = ["支持广东在港发行跨境绿色债券。", "加快横琴粤澳深度合作区建设，推动规则衔接。"]
+    items = [PlanItem("plan", n, "金融", Field(t, 0, len(t)), t) for n, t in enumerate(texts, start=1)]
+
+    def linked(partners) -> set[tuple[int, str]]:
+        found = PlanLinker(measures, vocab, items, partners).candidates(items, lower=0)
+        return {(lk.item, lk.measure) for lk in found}
+
+    assert {(1, "m1"), (1, "m2")} <= linked({})
+    with_hk = linked({"plan": frozenset({hk})})
+    assert (1, "m1") in with_hk and (1, "m2") not in with_hk
+    assert (2, "m3") in with_hk  # an item about a whole zone is carried out by the zone's measures
+    # The SARs a plan is with: its publishers' homes, or failing them its title's (in either script).
+    entries = (
+        '[[document]]\nfile = "p.txt"\nkind = "work-plan"\npublisher = ["广东省人民政府", "澳门特别行政区政府"]\n'
+        '[[document]]\nfile = "q.txt"\nkind = "work-plan"\ntitle = "實施粵港合作重點工作"\n'
+    )
+    plan = "# 重點工作\n\n## 一、金融\n\n1. 支持發行綠色債券。\n"
+    root = make_corpus({"p.txt": plan, "q.txt": plan}, manifest=entries)
+    assert plan_partners(read_corpus(root, vocab), vocab) == {"p": frozenset({macao}), "q": frozenset({hk})}
+
+
 def test_unrelated_pairs_are_not_linked(built):
     got = pairs(built.plan_links)
     assert (10, "b1-20") not in got  # rejected in curation/plan-links.csv
