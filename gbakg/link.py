@@ -37,6 +37,7 @@ from .errors import Location, ReadError
 from .figures import INSTRUMENT
 from .models import MeasureFacts, PlanItem
 from .namespaces import ID
+from .script import to_simplified
 from .vocab import DATA_ROOT, Vocabulary
 
 CURATION_FILE = DATA_ROOT / "curation" / "plan-links.csv"
@@ -49,6 +50,7 @@ REVIEW_THRESHOLD = 0.25
 CANDIDATES = 25
 WEIGHTS = {"lexical": 0.35, "specific": 0.35, "entities": 0.30}
 UBIQUITOUS = {str(ID[f"jurisdiction/{k}"]) for k in ("guangdong", "hong-kong", "macao", "mainland")}
+SARS = frozenset(str(ID[f"jurisdiction/{k}"]) for k in ("hong-kong", "macao"))
 ITEM_HEAD = re.compile(r"[。；]")  # ends an item's first sentence
 ITEM_CLAUSE = re.compile(r"[，,：:]")  # ends its first clause
 PUNCT = re.compile(r"[\s，。；：、！？“”‘’《》（）()「」『』\-—·,.;:!?\"'0-9A-Za-z]+")
@@ -434,9 +436,6 @@ def plan_partners(corpus, vocab: Vocabulary) -> dict[str, frozenset[str]]:
     """For each work plan, the SARs it is with: the homes of its publishers (广东省人民政府, 香港特别行政区
     政府: Hong Kong), or, where the manifest names none, the SARs its title names (粤港合作: Hong Kong).
     A plan that names none is left out: its items are linked to any measure."""
-    from .script import to_simplified
-
-    sars = {str(ID["jurisdiction/hong-kong"]), str(ID["jurisdiction/macao"])}
     out: dict[str, frozenset[str]] = {}
     for d in corpus.documents:
         if not d.plan_items:
@@ -446,7 +445,7 @@ def plan_partners(corpus, vocab: Vocabulary) -> dict[str, frozenset[str]]:
         if not meta.publisher:
             title = to_simplified(meta.title or "")
             homes = {t for m in vocab.jurisdiction_matches(title) for t in m.targets}
-        if found := frozenset(h for h in homes if h in sars):
+        if found := frozenset(h for h in homes if h in SARS):
             out[d.document.key] = found
     return out
 
