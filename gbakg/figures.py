@@ -29,6 +29,7 @@ FULL_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 MONTH_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(底|初|末|中旬|上旬|下旬)?")
 YEAR_DATE = re.compile(r"(?<![\d.])(\d{4})\s*年\s*(底|初|末|上半年|下半年)?(?![\d度])")
 AS_OF = re.compile(r"截[至止]")
+AS_OF_NOW = re.compile(r"截[至止]\s*(?:目前|当前|现在|今)")  # 截至目前: as of a date the text does not give
 COMPARED = re.compile(r"\s*(?:同比|环比|较|比)")  # a clause that opens with a comparison: 同比增长 9.9%
 SINCE = re.compile(r"\s*以来")  # after a date: the figure is counted from it (自 2020年以来)
 NUMBER = r"\d+(?:\.\d+)?"
@@ -180,10 +181,14 @@ class FigureReader:
         """The date of the governing 截至 phrase in the sentence before ``pos``, else the nearest date
         before it in the sentence, else a date the sentence names, else the last 截至 date earlier in
         the paragraph. A date the figure is counted from (自 2020年以来) is no as-of date while a 截至
-        date governs the paragraph; it is the year named only where none does."""
+        date governs the paragraph; it is the year named only where none does. A dateless 截至目前
+        after the sentence's last date gives none: the figure is as of a date the text does not give."""
         s0, s1 = sentence_bounds(text, pos, pos)
         before = text[s0:pos]
         in_sentence = dates_in(text[s0:s1])
+        now = [m.end() for m in AS_OF_NOW.finditer(before)]
+        if now and now[-1] > max((a.end() for a in in_sentence if a.end() <= len(before)), default=-1):
+            return None, None  # 2024年11月揭牌，…截至目前已服务 180 家: as of the writing, not of 2024-11
         since = [a.value for a in in_sentence if SINCE.match(text, s0 + a.end())]
         dates = [(a.value[0], a.value[1], a.start()) for a in in_sentence if a.end() <= len(before)]
         governing = [x for x in dates if AS_OF.search(before[max(0, x[2] - 4) : x[2]])]

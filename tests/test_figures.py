@@ -157,3 +157,10 @@ def test_a_fraction_written_before_its_number_in_words_or_figures(vocab):
         ("998", "998", "千分之", (), "rate", "千分之 998"),
     ]
     assert [o.unit_concept.rsplit("/")[-1] for o in ex.outcomes(text)] == ["per-ten-thousand", "percent", "per-mille"]
+
+
+def test_a_dateless_cutoff_after_the_sentences_date_gives_no_as_of_date(vocab):
+    ex = FigureReader(vocab)
+    # Made-up text: the date is when the centre opened; 截至目前 (as of now) governs the figure.
+    text = loc("2024年11月，服务中心揭牌，截至目前已服务企业 180家。截至 2024年底，累计服务 90家。")
+    assert [(str(o.value), o.as_of) for o in ex.outcomes(text)] == [("180", None), ("90", "2024")]
