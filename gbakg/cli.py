@@ -148,8 +148,8 @@ def _engine_option(p: argparse.ArgumentParser) -> None:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from . import report
-    from .parallel import default_jobs
-    from .pipeline import STORE_BUDGET, choose_engine, gc_paused
+    from .parallel import default_jobs, gc_paused
+    from .pipeline import STORE_BUDGET, choose_engine
     from .validate import load_graph_columns, load_graph_file, load_graph_store, load_shapes, validate, validate_columns
 
     path = Path(args.graph)

@@ -8,7 +8,6 @@ Input: a corpus folder. Output: ``graph.trig`` (one named graph per document plu
 from __future__ import annotations
 
 import contextlib
-import gc
 import io
 import json
 import logging
@@ -18,8 +17,7 @@ import shutil
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -49,6 +47,7 @@ from .parallel import (
     Background,
     Claims,
     default_jobs,
+    gc_paused,
     owned_folder,
     peak_mb,
     remove_abandoned,
@@ -150,24 +149,6 @@ class Built:
 
 def _noop(stage: str, step: int, total: int) -> None:
     return None
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector for the duration of a build.
-
-    A build allocates hundreds of thousands of long-lived objects (terms, triples, store indexes) and
-    frees almost none until it ends, so the collector's repeated full passes over them find nothing and
-    cost a fifth of the build time. Reference counting still frees acyclic garbage at once; the state
-    before the block is restored after it.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def build_graph(

@@ -25,6 +25,7 @@ from rdflib.term import Node
 
 from .errors import EndpointError, Location, QueryError, ReadError, require_graph_file
 from .namespaces import PREFIXES, SERIAL_PREFIXES
+from .parallel import gc_paused
 from .vocab import QUERIES_DIR
 
 # Example parameters for the queries that need one (used by benchmarks and tests).
@@ -232,7 +233,8 @@ def run_local(graph: Graph, text: str, bindings: dict[str, Node], where: str = "
     if result.type != "SELECT":
         raise QueryError("only SELECT queries are supported", location=Location(where))
     names = tuple(str(v) for v in (result.vars or ()))
-    rows = tuple(tuple(row[i] for i in range(len(names))) for row in result)  # type: ignore[index]
+    with gc_paused():  # the solutions are evaluated as they are read: many new objects, few freed
+        rows = tuple(tuple(row[i] for i in range(len(names))) for row in result)  # type: ignore[index]
     return QueryResult(names, rows)
 
 
@@ -320,7 +322,8 @@ def run_store(store: ox.Store, text: str, bindings: dict[str, Node], where: str 
             made[v] = term = _from_ox(v)
             return term
 
-    rows = tuple(tuple(cell(v) for v in solution) for solution in result)
+    with gc_paused():  # tens of thousands of new terms, none in a cycle
+        rows = tuple(tuple(cell(v) for v in solution) for solution in result)
     return QueryResult(names, rows)
 
 
@@ -393,10 +396,9 @@ def run_endpoint(
 
 def _from_json(data: dict) -> QueryResult:
     names = tuple(data.get("head", {}).get("vars", []))
-    rows = []
-    for b in data.get("results", {}).get("bindings", []):
-        rows.append(tuple(_term(b.get(n)) for n in names))
-    return QueryResult(names, tuple(rows))
+    with gc_paused():
+        rows = tuple(tuple(_term(b.get(n)) for n in names) for b in data.get("results", {}).get("bindings", []))
+    return QueryResult(names, rows)
 
 
 def _term(v: dict | None) -> Node | None:

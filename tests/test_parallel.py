@@ -8,7 +8,7 @@ import time
 import pytest
 
 from gbakg.errors import OutputError
-from gbakg.parallel import Background, peak_mb, reset_peak, take_child_peaks
+from gbakg.parallel import Background, gc_paused, peak_mb, reset_peak, take_child_peaks
 
 
 @pytest.mark.parametrize("parallel", [True, False])
@@ -94,3 +94,18 @@ def test_work_folders_of_a_process_that_ended_are_removed_and_others_kept(tmp_pa
     other.mkdir()
     assert remove_abandoned(tmp_path, [".gbakg-runs-", ".gbakg-columns-"]) == [dead]
     assert not dead.exists() and mine.is_dir() and unowned.is_dir() and other.is_dir()
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_collector_is_paused_in_the_block_and_left_as_it_was(enabled):
+    import gc
+
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        with pytest.raises(RuntimeError), gc_paused():
+            assert not gc.isenabled()
+            raise RuntimeError("an error in the block")
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
